@@ -1,0 +1,20 @@
+"""Note events, the time grid, token ids and MIDI files: shared by training and the live engine."""
+
+from .events import DRUMS, INSTRUMENT_FAMILIES, NoteEvent, pitch_class_mask, transpose
+from .grid import DURATIONS, QUANTUM, TICKS_PER_QUARTER
+from .vocab import ENCODING_VERSION, EncodedMelody, Vocabulary, harmony_features
+
+__all__ = [
+    "DRUMS",
+    "DURATIONS",
+    "ENCODING_VERSION",
+    "INSTRUMENT_FAMILIES",
+    "QUANTUM",
+    "TICKS_PER_QUARTER",
+    "EncodedMelody",
+    "NoteEvent",
+    "Vocabulary",
+    "harmony_features",
+    "pitch_class_mask",
+    "transpose",
+]

@@ -1,0 +1,33 @@
+"""Every error the runtime raises on purpose.
+
+Each one carries a message written for a musician: what went wrong, naming the file, port or
+value, and what to do about it. The command-line front ends print ``str(err)`` on one line and
+exit; nothing here should ever reach a user as a traceback.
+"""
+
+from __future__ import annotations
+
+
+class MusicAIError(Exception):
+    """Base of every deliberate error in musicai.live."""
+
+
+class EncodingError(MusicAIError, ValueError):
+    """A note event or token that the encoding cannot represent."""
+
+
+class PitchRangeError(EncodingError):
+    """A pitch (often after transposition) outside the vocabulary's range."""
+
+
+class VocabularyError(MusicAIError, ValueError):
+    """A vocabulary description that is malformed or of an unsupported version."""
+
+
+class MidiFileError(MusicAIError):
+    """A MIDI file that cannot be read or written; names the file and the reason."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
