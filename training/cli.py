@@ -1,22 +1,153 @@
-"""``musicai-train``: train the melody models. Lands with the training issue."""
+"""``musicai-train``: train the seed BiLSTM or the streaming LSTM, and score checkpoints.
+
+    musicai-train --data DIR --arch seed|stream --out DIR [--preset tiny] [--epochs N] ...
+    musicai-train evaluate CHECKPOINT --data DIR
+
+TensorFlow/Keras are imported only after the arguments are checked, so ``--help`` and usage
+errors are instant, and a missing ``train`` extra is one line, not a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import sys
+from pathlib import Path
+
+from musicai.live.errors import MusicAIError
+
+from .config import ARCHITECTURES, PRESETS, make_config
+from .errors import MissingExtraError, UsageError
 
 
-def build_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
+def parse_transpositions(text: str) -> tuple[int, ...]:
+    """'-3..3' or '-2,0,2' -> semitone shifts."""
+    try:
+        if ".." in text:
+            lo, hi = (int(x) for x in text.split("..", 1))
+            return tuple(range(lo, hi + 1))
+        return tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a transposition set; write '-3..3' or '-2,0,2'"
+        ) from err
+
+
+def build_train_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
         prog="musicai-train",
-        description="Train the seed BiLSTM or the streaming LSTM on MIDI data (not built yet).",
+        description="Train a melody model on a folder of MIDI files. "
+        "`musicai-train evaluate CHECKPOINT --data DIR` scores a trained one on held-out pieces.",
     )
+    p.add_argument("--data", type=Path, required=True,
+                   help="folder of MIDI files (searched recursively)")
+    p.add_argument("--arch", choices=ARCHITECTURES, required=True,
+                   help="seed: the seed's BiLSTM (window -> next event); stream: causal LSTM stack")
+    p.add_argument("--out", type=Path, required=True,
+                   help="output folder for weights, history, plots")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="full",
+                   help="model size and schedule (tiny: seconds, for tests)")
+    p.add_argument("--epochs", type=int, help="maximum epochs (early stopping usually ends sooner)")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--window", type=int, help="seed: events of context per example")
+    p.add_argument("--sequence-length", type=int, help="stream: events per training sequence")
+    p.add_argument("--units", type=int, help="LSTM units per layer")
+    p.add_argument("--layers", type=int, help="stream: stacked LSTM layers")
+    p.add_argument("--transpositions", type=parse_transpositions,
+                   help="augmentation shifts in semitones, e.g. '-3..3' (default) or '0'")
+    p.add_argument("--augment", choices=("random", "all"),
+                   help="random: one shift per example per epoch (default); all: every shift")
+    p.add_argument("--val-fraction", type=float, help="share of pieces held out (default 0.1)")
+    p.add_argument("--steps-per-epoch", type=int, help="cap batches per epoch (a time budget)")
+    p.add_argument("--seed", type=int, help="random seed (default 1234)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--cache", type=Path,
+                   help="cache folder for encoded MIDI (default ~/.cache/musicai)")
+    p.add_argument("--data-parallel", action="store_true",
+                   help="split batches over every visible device (JAX backend, several GPUs)")
+    return p
+
+
+def build_evaluate_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="musicai-train evaluate",
+                                description="Held-out NLL and accuracies of a trained model.")
+    p.add_argument("checkpoint", type=Path, help="a musicai-train --out folder")
+    p.add_argument("--data", type=Path, required=True, help="the MIDI folder it was trained on")
+    p.add_argument("--cache", type=Path)
+    return p
+
+
+def require_train_extra() -> None:
+    missing = [m for m in ("keras", "matplotlib") if importlib.util.find_spec(m) is None]
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if importlib.util.find_spec(backend) is None:
+        missing.append(backend)
+    if missing:
+        raise MissingExtraError(
+            f"training needs the train extra ({', '.join(missing)} missing): "
+            f"pip install 'musicai[train]'"
+        )
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    config = make_config(
+        args.arch, args.preset, epochs=args.epochs, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, window=args.window,
+        sequence_length=args.sequence_length, transpositions=args.transpositions,
+        augment=args.augment, validation_fraction=args.val_fraction,
+        steps_per_epoch=args.steps_per_epoch, seed=args.seed, stream_layers=args.layers,
+        **({"seed_units" if args.arch == "seed" else "stream_units": args.units}),
+    )
+    for name in ("epochs", "batch_size", "window", "sequence_length", "units", "layers"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
+    require_train_extra()
+    from .train import train
+
+    result = train(args.data, args.out, config, resume=args.resume, cache_dir=args.cache,
+                   verbose=1 if sys.stdout.isatty() else 2, data_parallel=args.data_parallel)
+    state = "interrupted; best weights so far kept" if result.interrupted else "done"
+    print(f"musicai-train: {state}: {result.epochs_run} epochs, best val_loss "
+          f"{result.best_val_loss:.4f}, {result.targets_per_second:,.0f} targets/s "
+          f"-> {result.out}")
+    return 130 if result.interrupted else 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    require_train_extra()
+    from .evaluate import evaluate, write_metrics
+
+    metrics = evaluate(args.checkpoint, args.data, cache_dir=args.cache)
+    path = write_metrics(args.checkpoint, metrics)
+    print(f"held-out targets   {metrics.targets}")
+    print(f"NLL (nats/event)   {metrics.nll:.4f}  (pitch {metrics.pitch_nll:.4f}, "
+          f"duration {metrics.duration_nll:.4f})")
+    print(f"pitch top-1 / top-5  {metrics.pitch_top1:.4f} / {metrics.pitch_top5:.4f}")
+    print(f"duration accuracy  {metrics.duration_accuracy:.4f}")
+    print(f"written to {path}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    build_parser().parse_args(argv)
-    print("musicai-train: training is not built yet; see the README", file=sys.stderr)
-    return 2
+    argv = sys.argv[1:] if argv is None else argv
+    evaluating = bool(argv) and argv[0] == "evaluate"
+    parser = build_evaluate_parser() if evaluating else build_train_parser()
+    args = parser.parse_args(argv[1:] if evaluating else argv)
+    try:
+        return run_evaluate(args) if evaluating else run_train(args)
+    except UsageError as err:
+        print(f"musicai-train: {err}", file=sys.stderr)
+        return 2
+    except MusicAIError as err:
+        print(f"musicai-train: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("musicai-train: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Pitch ids: 0 is a rest, 1.. are the MIDI notes ``pitch_min..pitch_max`` (the 88 piano keys by
 default), and one id past the last note is ``bos``, the start-of-melody marker that only ever
-appears as an input. Duration ids index ``durations``. Harmony is a 12-bit mask and
+appears as an input. Duration ids index ``durations``; one past the
+last is ``duration_bos_id``, paired with ``bos``. Harmony is a 12-bit mask and
 instrument a GM family (16 = drums), both used as they are. A model file stores
 ``Vocabulary.to_json()`` and the live engine refuses a file whose ``version`` it does not know.
 """
@@ -76,6 +77,15 @@ class Vocabulary:
         return len(self.durations)
 
     @property
+    def duration_bos_id(self) -> int:
+        """The duration input that goes with ``bos`` (there is no previous event yet)."""
+        return self.n_durations
+
+    @property
+    def n_duration_inputs(self) -> int:
+        return self.n_durations + 1
+
+    @property
     def n_instruments(self) -> int:
         return self.drums + 1
 
@@ -95,7 +105,9 @@ class Vocabulary:
     def pitch_of(self, pitch_id: int) -> int | None:
         """The MIDI note of an output pitch id (None for the rest)."""
         if not 0 <= pitch_id < self.n_pitches:
-            raise EncodingError(f"pitch id {pitch_id} is not an output id (0..{self.n_pitches - 1})")
+            raise EncodingError(
+                f"pitch id {pitch_id} is not an output id (0..{self.n_pitches - 1})"
+            )
         return None if pitch_id == self.rest_id else pitch_id - 1 + self.pitch_min
 
     def duration_id(self, ticks: int) -> int:
@@ -134,6 +146,7 @@ class Vocabulary:
         data["instrument_families"] = list(self.instrument_families)
         data["rest_id"] = self.rest_id
         data["bos_id"] = self.bos_id
+        data["duration_bos_id"] = self.duration_bos_id
         data["n_pitches"] = self.n_pitches
         return data
 

@@ -1,0 +1,60 @@
+"""The seed's history figure: loss and accuracy, training vs validation, per epoch."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+
+
+def read_history(csv_path: Path) -> dict[str, list[float]]:
+    with open(csv_path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    columns: dict[str, list[float]] = {}
+    for row in rows:
+        for key, value in row.items():
+            try:
+                columns.setdefault(key, []).append(float(value))
+            except (TypeError, ValueError):
+                continue
+    return columns
+
+
+def plot_history(csv_path: Path, png_path: Path, title: str = "") -> None:
+    """Write the figure atomically (a half-drawn PNG is never left under its final name)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    history = read_history(csv_path)
+    epochs = [int(e) + 1 for e in history.get("epoch", [])]
+    if not epochs:
+        return
+    panels = [
+        ("loss (nats per event)", "loss", "val_loss"),
+        ("pitch accuracy", "pitch_acc", "val_pitch_acc"),
+        ("duration accuracy", "duration_acc", "val_duration_acc"),
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4))
+    for ax, (label, train_key, val_key) in zip(axes, panels, strict=True):
+        for key, name in ((train_key, "train"), (val_key, "validation")):
+            if key in history:
+                ax.plot(epochs, history[key], marker=".", label=name)
+        ax.set_title(label)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fd, tmp = tempfile.mkstemp(dir=png_path.parent, suffix=".png.tmp")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format="png", dpi=110)
+        os.replace(tmp, png_path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,235 @@
+"""The training process: the seed's recipe (early stopping, LR plateau schedule, validation
+split, best-weights checkpoint, history plot) around either architecture.
+
+An output folder holds: ``config.json`` (how the model was made), ``best.weights.h5`` (the
+best validation loss so far, always whole), ``last.weights.h5`` (for ``--resume``),
+``history.csv`` and ``history.png``, ``summary.json`` (data, timing, hardware, metrics) and
+``split.json`` (which pieces were held out).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from musicai.live.encoding import Vocabulary
+
+from .batches import Frames, SequenceBatches, WindowBatches
+from .config import TrainConfig
+from .dataset import Corpus, Melody, load_folder, split_by_piece
+from .errors import TrainingError, UsageError
+
+BEST, LAST = "best.weights.h5", "last.weights.h5"
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    epochs_run: int
+    best_val_loss: float
+    train_seconds: float
+    targets_per_epoch: int
+    targets_per_second: float
+    interrupted: bool
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def prepare_output(out: Path, resume: bool) -> None:
+    """Fail before any work when the output folder is unusable or holds another run."""
+    out = Path(out)
+    if resume:
+        if not (out / "config.json").exists() or not (out / LAST).exists():
+            raise UsageError(f"{out}: nothing to resume (no config.json and {LAST} there)")
+        return
+    if (out / "config.json").exists():
+        raise UsageError(
+            f"{out}: already holds a training run; use --resume to continue it, or another --out"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as err:
+        raise UsageError(
+            f"{out}: cannot write there ({err.strerror or err}); choose another --out"
+        ) from err
+
+
+def make_batches(config: TrainConfig, train: list[Melody], valid: list[Melody],
+                 vocab: Vocabulary) -> tuple:
+    """Training and validation datasets for the configured architecture."""
+    model = config.model
+    longest = max(len(m) for m in train + valid)
+    if model.arch == "seed" and longest < model.window:
+        raise UsageError(
+            f"the window ({model.window} events) is longer than every melody (the longest has "
+            f"{longest}); use --window {longest} or less"
+        )
+    common = {"batch_size": config.batch_size, "seed": config.seed}
+    train_frames, valid_frames = Frames(train, vocab), Frames(valid, vocab)
+    if model.arch == "seed":
+        fit = WindowBatches(train_frames, model.window, shifts=config.transpositions,
+                            augment=config.augment, shuffle=True,
+                            max_steps=config.steps_per_epoch, **common)
+        val = WindowBatches(valid_frames, model.window, shifts=(0,), augment="random",
+                            shuffle=False, **common)
+        if val.examples == 0:
+            raise UsageError(
+                f"no held-out melody is as long as the window ({model.window}); use a smaller "
+                f"--window or more data"
+            )
+        per_epoch = min(fit.examples, len(fit) * config.batch_size)
+    else:
+        fit = SequenceBatches(train_frames, model.sequence_length, shifts=config.transpositions,
+                              augment=config.augment, shuffle=True,
+                              max_steps=config.steps_per_epoch, **common)
+        val = SequenceBatches(valid_frames, model.sequence_length, shifts=(0,),
+                              augment="random", shuffle=False, **common)
+        total = int(train_frames.lengths.sum())
+        per_epoch = total * (len(config.transpositions) if config.augment == "all" else 1)
+        if config.steps_per_epoch:
+            per_epoch = min(per_epoch, config.steps_per_epoch * config.batch_size
+                            * model.sequence_length)
+    return fit, val, per_epoch
+
+
+def hardware() -> dict:
+    import keras
+
+    info = {"machine": platform.machine(), "cores": os.cpu_count(),
+            "backend": keras.backend.backend()}
+    try:
+        with open("/proc/cpuinfo") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle
+                          if line.startswith("model name")), "")
+        info["cpu"] = model
+    except OSError:
+        pass
+    try:
+        import jax  # noqa: F401 - only for the device list when training on JAX
+
+        info["devices"] = [str(d) for d in keras.distribution.list_devices()]
+    except Exception:
+        info["devices"] = ["cpu"]
+    return info
+
+
+def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
+          cache_dir: Path | None = None, verbose: int = 1,
+          data_parallel: bool = False) -> TrainResult:
+    """Train one model from a MIDI folder into ``out``; returns the measured figures."""
+    out = Path(out)
+    prepare_output(out, resume)
+    if resume:
+        config = TrainConfig.load(out / "config.json")
+    vocab = Vocabulary()
+    corpus = load_folder(Path(data), vocab, min_notes=config.min_notes, cache_dir=cache_dir)
+    train_set, valid_set = split_by_piece(corpus, config.validation_fraction)
+    fit, val, per_epoch = make_batches(config, train_set, valid_set, vocab)
+
+    import keras
+
+    from .callbacks import HistoryPlot, PublishFile, Throughput
+    from .models import build_model, compile_model
+
+    keras.utils.set_random_seed(config.seed)
+    if data_parallel:
+        _use_all_devices()
+    model = compile_model(build_model(config, vocab), config)
+    initial_epoch = 0
+    if resume:
+        model.load_weights(out / LAST)
+        initial_epoch = _epochs_done(out / "history.csv")
+    else:
+        write_text_atomic(out / "config.json", config.to_json())
+    write_text_atomic(out / "split.json", json.dumps(_split_record(corpus, valid_set), indent=1))
+
+    throughput = Throughput()
+    callbacks = [
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.early_stopping_patience,
+                                      restore_best_weights=True),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=config.lr_factor,
+                                          patience=config.lr_patience, min_lr=config.min_lr),
+        keras.callbacks.ModelCheckpoint(out / f".{BEST}", monitor="val_loss",
+                                        save_best_only=True, save_weights_only=True),
+        PublishFile(out / f".{BEST}", out / BEST),
+        keras.callbacks.ModelCheckpoint(out / f".{LAST}", save_weights_only=True),
+        PublishFile(out / f".{LAST}", out / LAST),
+        keras.callbacks.CSVLogger(out / "history.csv", append=resume),
+        HistoryPlot(out / "history.csv", out / "history.png",
+                    f"{config.model.arch} ({config.preset}) on {Path(data).name}"),
+        keras.callbacks.TerminateOnNaN(),
+        throughput,
+    ]
+    started = time.perf_counter()
+    interrupted = False
+    history = None
+    try:
+        history = model.fit(fit, validation_data=val, epochs=config.epochs,
+                            initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
+    except KeyboardInterrupt:
+        interrupted = True
+    elapsed = time.perf_counter() - started
+    val_losses = history.history.get("val_loss", []) if history else []
+    train_seconds = sum(throughput.train_seconds)
+    epochs = len(throughput.train_seconds)
+    result = TrainResult(
+        out=out,
+        epochs_run=initial_epoch + len(val_losses),
+        best_val_loss=min(val_losses) if val_losses else float("nan"),
+        train_seconds=train_seconds,
+        targets_per_epoch=per_epoch,
+        targets_per_second=per_epoch * epochs / train_seconds if train_seconds else 0.0,
+        interrupted=interrupted,
+    )
+    summary = {
+        "config": json.loads(config.to_json()),
+        "data": {"folder": str(data), **corpus.summary(),
+                 "train_melodies": len(train_set), "held_out_melodies": len(valid_set),
+                 "held_out_pieces": len({m.piece for m in valid_set})},
+        "result": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()},
+        "wall_seconds": elapsed,
+        "hardware": hardware(),
+        "versions": {"keras": keras.__version__},
+    }
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2))
+    return result
+
+
+def _use_all_devices() -> None:
+    import keras
+
+    devices = keras.distribution.list_devices()
+    if keras.backend.backend() != "jax" or len(devices) < 2:
+        raise UsageError(
+            f"--data-parallel needs the JAX backend and several devices (found "
+            f"{len(devices)} on {keras.backend.backend()}); drop the flag"
+        )
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+
+
+def _epochs_done(history_csv: Path) -> int:
+    try:
+        with open(history_csv) as handle:
+            return max(sum(1 for _ in handle) - 1, 0)
+    except OSError as err:
+        raise TrainingError(f"{history_csv}: cannot read the history to resume ({err})") from err
+
+
+def _split_record(corpus: Corpus, valid: list[Melody]) -> dict:
+    return {
+        "held_out_pieces": sorted({m.piece for m in valid}),
+        "held_out_melodies": sorted(m.name for m in valid),
+        "skipped_files": corpus.skipped,
+    }
