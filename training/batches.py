@@ -65,8 +65,8 @@ class Frames:
         h = self.harmony[index]
         h = ((h << s) | (h >> (12 - s))) & 0xFFF
         inputs = {
-            "pitch": p_in.astype(np.int32),
-            "duration": self.duration_in[index],
+            "prev_pitch": p_in.astype(np.int32),
+            "prev_duration": self.duration_in[index],
             "harmony": harmony_features(h),
             "instrument": self.instrument[index],
         }

@@ -21,14 +21,14 @@ from musicai.live.encoding import Vocabulary
 
 from .config import ModelConfig, TrainConfig
 
-INPUT_NAMES = ("pitch", "duration", "harmony", "instrument")
+INPUT_NAMES = ("prev_pitch", "prev_duration", "harmony", "instrument")
 OUTPUT_NAMES = ("pitch", "duration")
 
 
 def _inputs(length: int | None) -> dict[str, keras.KerasTensor]:
     return {
-        "pitch": keras.Input((length,), dtype="int32", name="pitch"),
-        "duration": keras.Input((length,), dtype="int32", name="duration"),
+        "prev_pitch": keras.Input((length,), dtype="int32", name="prev_pitch"),
+        "prev_duration": keras.Input((length,), dtype="int32", name="prev_duration"),
         "harmony": keras.Input((length, 12), dtype="float32", name="harmony"),
         "instrument": keras.Input((length,), dtype="int32", name="instrument"),
     }
@@ -42,8 +42,8 @@ def frame_features(inputs: dict, config: ModelConfig, vocab: Vocabulary) -> kera
     instrument = layers.Embedding(vocab.n_instruments, config.instrument_embedding,
                                   name="embed_instrument")
     return layers.Concatenate(name="features")([
-        pitch(inputs["pitch"]),
-        duration(inputs["duration"]),
+        pitch(inputs["prev_pitch"]),
+        duration(inputs["prev_duration"]),
         inputs["harmony"],
         instrument(inputs["instrument"]),
     ])
