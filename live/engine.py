@@ -1,0 +1,355 @@
+"""The engine: a clock-driven loop that turns predictions into sounding notes on time.
+
+One thread owns everything here. For each note it
+
+1. waits (sending any note-offs that fall due) until the note's onset minus ``lookahead``,
+2. applies the commands that are due at this note, then asks the sampler to choose the note
+   from logits prepared earlier, so a change made up to ``lookahead`` before the onset lands
+   on that very note,
+3. waits for the onset itself (sleep, then spin) and sends the note-on,
+4. and only then runs the predictor for the following note, off the critical path. If that
+   inference finishes too late for the next choice (the deadline guard), the next note is
+   chosen by the theory sampler alone from flat logits, and the miss is counted.
+
+Musical time is in ticks; the ``TempoMap`` converts to wall time at the moment of waiting, so a
+tempo change re-times everything still ahead and keeps the phase. Commands come in through a
+non-blocking queue; ``snapshot`` is replaced, never mutated, after every note, for any UI to
+read from any thread. Whatever happens (stop, error, lost port) every note this engine
+started is stopped: the output port's panic runs in a ``finally``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from .clock import Clock, WallClock
+from .commands import ENGINE_SETTINGS, Action, Change, Command
+from .encoding import NoteEvent
+from .encoding.grid import TICKS_PER_QUARTER
+from .errors import MusicAIError
+from .inference import Predictor, TheoryOnlyPredictor
+from .midi.messages import note_off, note_on
+from .midi.ports import OutputPort
+from .stats import TimingRing
+from .tempo import TempoMap, check_bpm
+
+
+class Sampler(Protocol):
+    def harmony_for(self, onset_tick: int) -> int: ...
+
+    def choose(self, pitch_logits: np.ndarray, duration_logits: np.ndarray,
+               onset_tick: int) -> Any: ...
+
+    def apply(self, setting: str, value: object) -> None: ...
+
+    def describe(self) -> dict: ...
+
+
+@dataclass(frozen=True)
+class PlayedNote:
+    onset: int  # ticks
+    pitch: int | None  # None for a rest
+    duration: int  # ticks
+    velocity: int
+    source: str = "engine"  # "engine", "fallback" (deadline guard), "input"
+    late: float = 0.0  # seconds between scheduled and actual send
+
+
+@dataclass(frozen=True)
+class EngineSnapshot:
+    """Everything a UI shows, copied out after each note; safe to read from any thread."""
+
+    running: bool = False
+    tick: int = 0
+    bpm: float = 120.0
+    channel: int = 0
+    muted: bool = False
+    notes_played: int = 0
+    sampler: dict = field(default_factory=dict)
+    recent: tuple[PlayedNote, ...] = ()
+    inference_p50_ms: float = 0.0
+    inference_p99_ms: float = 0.0
+    jitter_p50_ms: float = 0.0
+    jitter_p99_ms: float = 0.0
+    jitter_max_ms: float = 0.0
+    late_notes: int = 0
+    fallbacks: int = 0
+    port: str = ""
+    port_ok: bool = True
+    message: str = ""
+    predictor: str = ""
+
+
+@dataclass
+class EngineSettings:
+    bpm: float = 120.0
+    channel: int = 0
+    lookahead: float = 0.004  # seconds before an onset that the note is chosen
+    gate: float = 0.92  # sounding share of a note's duration (legato without overlap)
+    preroll: float = 0.05  # seconds from start() to the first onset
+    late_threshold: float = 0.002  # a note-on later than this counts as late
+    bars: int | None = None  # stop after this many bars (None: play until stopped)
+    beats_per_bar: int = 4
+    instrument: int = 0  # GM family passed to the predictor
+    history: int = 256  # notes kept for the piano roll
+
+
+class Engine:
+    def __init__(self, predictor: Predictor, sampler: Sampler, output: OutputPort, *,
+                 clock: Clock | None = None, settings: EngineSettings | None = None) -> None:
+        self.predictor = predictor
+        self.sampler = sampler
+        self.output = output
+        self.clock = clock or WallClock()
+        self.settings = settings or EngineSettings()
+        self.tempo = TempoMap(check_bpm(self.settings.bpm))
+        self.commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._stop = False
+        self._muted = False
+        self._pending: list[tuple[Change, int]] = []  # (change, tick it arrived)
+        self._offs: list[tuple[int, int, int, int]] = []  # heap of (tick, seq, channel, pitch)
+        self._seq = itertools.count()
+        self._flat = TheoryOnlyPredictor(predictor.vocab)
+        self._recent: deque[PlayedNote] = deque(maxlen=self.settings.history)
+        self.inference = TimingRing()
+        self.jitter = TimingRing()
+        self.late_notes = 0
+        self.fallbacks = 0
+        self.notes_played = 0
+        self._message = ""
+        self.listeners: list[Callable[[PlayedNote], None]] = []
+        self.change_listeners: list[Callable[[int, str, object], None]] = []
+        self.snapshot = EngineSnapshot(bpm=self.tempo.bpm, channel=self.settings.channel,
+                                       port=getattr(output, "name", ""),
+                                       predictor=getattr(predictor, "name", ""))
+        self.error: BaseException | None = None
+
+    # control from any thread --------------------------------------------------------------
+    def send(self, command: Command) -> None:
+        """Queue a command; never blocks. Invalid settings are reported in the snapshot."""
+        self.commands.put(command)
+        self._wake.set()
+
+    def stop(self) -> None:
+        self.send(Action("stop"))
+
+    # the loop -------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Play until stopped (or ``bars`` are done). Blocks; run it in a thread or process."""
+        try:
+            self._run()
+        except BaseException as err:
+            self.error = err
+            raise
+        finally:
+            self._silence()
+
+    def _run(self) -> None:
+        s = self.settings
+        self.tempo.start(self.clock.now() + s.preroll, 0)
+        end_tick = s.bars * s.beats_per_bar * TICKS_PER_QUARTER if s.bars else None
+        onset = 0
+        logits = self._prepare(onset)
+        self._publish(True)
+        while not self._stop:
+            if end_tick is not None and onset >= end_tick:
+                break
+            if not self._wait_for(onset, self.settings.lookahead):
+                continue  # woken by a command (tempo may have changed): re-plan
+            self._apply_due(onset)
+            if self._stop:
+                break
+            if logits is None:  # the deadline guard fired while preparing
+                logits, source = self._flat.predict(0), "fallback"
+                self.fallbacks += 1
+            else:
+                source = "engine"
+            choice = self.sampler.choose(logits[0], logits[1], onset)
+            event = NoteEvent(choice.pitch, choice.duration, self.sampler.harmony_for(onset),
+                              self.settings.instrument)
+            while not self._wait_for(onset, 0.0):
+                if self._stop:
+                    break
+            if self._stop:
+                break
+            late = self._sound(event, choice.velocity, onset)
+            self._after_note(PlayedNote(onset, event.pitch, event.duration,
+                                        choice.velocity, source, late))
+            self.predictor.commit(event)
+            onset += event.duration
+            logits = self._prepare(onset)
+        self._drain_offs()
+        self._publish(False)
+
+    def _prepare(self, onset: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Logits for the note at ``onset``; None when they came too late to use."""
+        started = time.perf_counter()
+        logits = self.predictor.predict(self.sampler.harmony_for(onset), self.settings.instrument)
+        self.inference.add(time.perf_counter() - started)
+        choose_at = self.tempo.time_of(onset) - self.settings.lookahead
+        return None if self.clock.now() > choose_at else logits
+
+    def _wait_for(self, onset: int, before: float) -> bool:
+        """Send due note-offs until ``before`` seconds ahead of ``onset``; False if woken."""
+        while True:
+            target = self.tempo.time_of(onset) - before
+            if self._offs:
+                off_time = self.tempo.time_of(self._offs[0][0])
+                if off_time <= target:
+                    if not self.clock.wait_until(off_time, self._wake):
+                        self._drain_commands()
+                        return False
+                    _, _, channel, pitch = heapq.heappop(self._offs)
+                    self._send(note_off(channel, pitch), off_time)
+                    continue
+            if self.clock.wait_until(target, self._wake):
+                return True
+            self._drain_commands()
+            return False
+
+    def _sound(self, event: NoteEvent, velocity: int, onset: int) -> float:
+        scheduled = self.tempo.time_of(onset)
+        if event.pitch is None or self._muted:
+            return 0.0
+        channel = self.settings.channel
+        self._send(note_on(channel, event.pitch, velocity), scheduled)
+        late = self.clock.now() - scheduled
+        self.jitter.add(late)
+        if late > self.settings.late_threshold:
+            self.late_notes += 1
+        gate = max(1, int(event.duration * self.settings.gate))
+        heapq.heappush(self._offs, (onset + gate, next(self._seq), channel, event.pitch))
+        return late
+
+    def _send(self, message: list[int], when: float) -> None:
+        try:
+            self.output.send(message, when)
+        except OSError as err:
+            self._message = f"output port {self.output.name!r} lost ({err}); stopping"
+            self._stop = True
+
+    def _drain_offs(self) -> None:
+        while self._offs:
+            tick, _, channel, pitch = heapq.heappop(self._offs)
+            when = self.tempo.time_of(tick)
+            if not self._stop:
+                self.clock.wait_until(when)
+            self._send(note_off(channel, pitch), when)
+
+    def _silence(self) -> None:
+        self._offs.clear()
+        with contextlib.suppress(OSError):
+            self.output.panic()
+
+    # commands ---------------------------------------------------------------------------------
+    def _drain_commands(self) -> None:
+        self._wake.clear()
+        now_tick = int(self.tempo.tick_at(self.clock.now()))
+        while True:
+            try:
+                command = self.commands.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(command, Action):
+                self._act(command.name)
+            elif command.setting in ("bpm", "mute") and command.when == "note":
+                self._apply(command)  # tempo and mute act at once, not at the next note
+            else:
+                self._pending.append((command, now_tick))
+
+    def _act(self, name: str) -> None:
+        if name == "stop":
+            self._stop = True
+        elif name == "panic":
+            self._offs.clear()
+            self.output.panic()
+            self._message = "panic: all notes off"
+
+    def _apply_due(self, onset: int) -> None:
+        self._drain_commands()
+        keep = []
+        for change, arrived in self._pending:
+            if self._is_due(change.when, arrived, onset):
+                self._apply(change)
+            else:
+                keep.append((change, arrived))
+        self._pending = keep
+
+    def _is_due(self, when: str, arrived: int, onset: int) -> bool:
+        if when == "note":
+            return True
+        beat = TICKS_PER_QUARTER
+        bar = beat * self.settings.beats_per_bar
+        if when == "beat":
+            return onset >= -(-max(arrived, 1) // beat) * beat
+        if when == "bar":
+            return onset >= -(-max(arrived, 1) // bar) * bar
+        return bool(self.sampler.describe().get("phrase_start", True))
+
+    def _apply(self, change: Change) -> None:
+        try:
+            if change.setting == "bpm":
+                self.tempo.set_bpm(float(change.value), self.clock.now())
+            elif change.setting == "channel":
+                channel = int(change.value)
+                if not 0 <= channel <= 15:
+                    raise ValueError(f"channel {channel + 1} is not 1..16")
+                self.settings.channel = channel
+            elif change.setting == "mute":
+                self._muted = bool(change.value)
+            else:
+                self.sampler.apply(change.setting, change.value)
+        except (MusicAIError, ValueError, TypeError) as err:
+            self._message = f"{change.setting}: {err}"
+            return
+        tick = int(self.tempo.tick_at(self.clock.now()))
+        for listener in self.change_listeners:
+            listener(tick, change.setting, change.value)
+
+    # reporting ------------------------------------------------------------------------------
+    def _after_note(self, note: PlayedNote) -> None:
+        self.notes_played += 1
+        self._recent.append(note)
+        for listener in self.listeners:
+            listener(note)
+        self._publish(True)
+
+    def _publish(self, running: bool) -> None:
+        ms = 1000.0
+        self.snapshot = EngineSnapshot(
+            running=running,
+            tick=int(self.tempo.tick_at(self.clock.now())),
+            bpm=self.tempo.bpm,
+            channel=self.settings.channel,
+            muted=self._muted,
+            notes_played=self.notes_played,
+            sampler=self.sampler.describe(),
+            recent=tuple(self._recent),
+            inference_p50_ms=self.inference.percentile(50) * ms,
+            inference_p99_ms=self.inference.percentile(99) * ms,
+            jitter_p50_ms=self.jitter.percentile(50) * ms,
+            jitter_p99_ms=self.jitter.percentile(99) * ms,
+            jitter_max_ms=self.jitter.maximum() * ms,
+            late_notes=self.late_notes,
+            fallbacks=self.fallbacks,
+            port=self.output.name,
+            port_ok=self.output.lost is None,
+            message=self._message,
+            predictor=getattr(self.predictor, "name", ""),
+        )
+
+    @property
+    def settings_names(self) -> tuple[str, ...]:
+        return ENGINE_SETTINGS

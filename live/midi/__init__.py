@@ -1,0 +1,1 @@
+"""MIDI in and out: a port template, its backends, the recording output and takes."""
