@@ -69,7 +69,7 @@ from .grid import SHORTEST, TICKS_PER_QUARTER, snap
 from .smf import META, SmfError, decode_meta, iter_track, split_file
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
-MAX_EVENTS = 2_000_000
+MAX_EVENTS = 1_000_000
 MAX_QUARTERS = 100_000
 DRUM_CHANNEL = 9
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 
+import numpy as np
+
 from .grid import DURATIONS, SHORTEST, split_span
 
 #: (onset, offset, pitch) in snapped ticks.
@@ -24,6 +26,7 @@ MIN_REST = 120
 
 #: Spans of 20, 40 and 100 ticks cannot be written as grid durations.
 _UNWRITABLE = frozenset({20, 40, 100})
+_DURATION_SET = frozenset(DURATIONS)
 
 
 def writable(span: int) -> bool:
@@ -96,8 +99,11 @@ def pieces(start: int, pitch: int | None, note: int, rest: int) -> list[Piece]:
     rests. The note is the longest duration that fits in ``note`` and leaves a writable rest,
     so a long note becomes a note and rests and a note tail merges with the gap after it."""
     span = note + rest
-    first = next(d for d in reversed(DURATIONS)
-                 if d <= note and (d == span or writable(span - d)))
+    if note in _DURATION_SET and (rest == 0 or writable(rest)):
+        first = note  # the common case
+    else:
+        first = next(d for d in reversed(DURATIONS)
+                     if d <= note and (d == span or writable(span - d)))
     out: list[Piece] = [(start, pitch, first)]
     position = start + first
     for length in split_span(span - first):
@@ -124,28 +130,33 @@ def harmony_masks(notes: Sequence[tuple[int, int, int, int]],
                   queries: Sequence[tuple[int, int]]) -> list[int]:
     """For each query (tick, part): the pitch classes sounding at that tick, leaving out the
     part's own melody notes. ``notes`` are (onset, offset, pitch, owner) where owner is the
-    part whose melody the note belongs to, or -1 for notes that are harmony for everyone."""
-    timeline: list[tuple[int, int, int, int]] = []  # (tick, order, a, b); ends before starts
-    for onset, offset, pitch, owner in notes:
-        timeline.append((offset, 0, pitch % 12, owner))
-        timeline.append((onset, 1, pitch % 12, owner))
-    for index, (tick, part) in enumerate(queries):
-        timeline.append((tick, 2, index, part))
-    timeline.sort()
-    counts = [0] * 12
-    own: dict[int, list[int]] = {}
-    masks = [0] * len(queries)
-    for _tick, order, a, b in timeline:
-        if order < 2:
-            step = 1 if order else -1
-            counts[a] += step
-            if b >= 0:
-                own.setdefault(b, [0] * 12)[a] += step
+    part whose melody the note belongs to, or -1 for notes that are harmony for everyone.
+
+    Vectorised: a note sounds at t when onset <= t < offset, so the number sounding is
+    (onsets <= t) - (offsets <= t), two binary searches per pitch class. A part's own notes
+    are counted the same way on keys ``part * span + tick``, which keeps parts apart.
+    """
+    if not queries:
+        return []
+    table = np.asarray(notes, dtype=np.int64).reshape(-1, 4)
+    asked = np.asarray(queries, dtype=np.int64).reshape(-1, 2)
+    span = int(max(table[:, 1].max(initial=0), asked[:, 0].max(initial=0))) + 1
+    own_key = asked[:, 1] * span + asked[:, 0]
+    masks = np.zeros(len(asked), dtype=np.int64)
+    for pc in range(12):
+        group = table[table[:, 2] % 12 == pc]
+        if not len(group):
             continue
-        mine = own.get(b)
-        mask = 0
-        for pc in range(12):
-            if counts[pc] - (mine[pc] if mine else 0) > 0:
-                mask |= 1 << pc
-        masks[a] = mask
-    return masks
+        sounding = _sounding(group[:, 0], group[:, 1], asked[:, 0])
+        owned = group[group[:, 3] >= 0]
+        if len(owned):
+            base = owned[:, 3] * span
+            sounding -= _sounding(base + owned[:, 0], base + owned[:, 1], own_key)
+        masks |= (sounding > 0).astype(np.int64) << pc
+    return masks.tolist()
+
+
+def _sounding(onsets: np.ndarray, offsets: np.ndarray, ticks: np.ndarray) -> np.ndarray:
+    """How many of the notes sound at each tick."""
+    return (np.searchsorted(np.sort(onsets), ticks, side="right")
+            - np.searchsorted(np.sort(offsets), ticks, side="right"))

@@ -122,10 +122,10 @@ def iter_track(chunk: bytes, track: int, max_events: int) -> Iterator[Event]:
         data = chunk[pos:pos + size]
         if len(data) < size:
             raise SmfError(f"truncated: track {track} ends inside an event")
-        for value in data:
+        for offset, value in enumerate(data):
             if value > 127:
                 raise SmfError(f"track {track}: data byte 0x{value:02X} is over 127 "
-                               f"(byte {pos} of the track)")
+                               f"(byte {pos + offset} of the track)")
         pos += size
         yield tick, status, data[0], data[1] if size == 2 else 0
 
