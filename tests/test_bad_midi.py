@@ -105,7 +105,13 @@ def test_event_running_past_the_end_of_its_track(tmp_path: Path) -> None:
 def test_track_length_claiming_more_than_the_file(tmp_path: Path) -> None:
     data = header() + chunk(RAW_NOTE + END, size=100_000)
     assert reason_of(tmp_path, data) == \
-        "truncated: track 0 ends early (13 of 100000 bytes present)"
+        "truncated: track 0 ends early (13 of 100,000 bytes present)"
+
+
+def test_track_length_too_short_leaves_garbage_where_a_chunk_should_be(tmp_path: Path) -> None:
+    data = header(tracks=2) + chunk(RAW_NOTE + END, size=5) + chunk(RAW_NOTE + END)
+    assert reason_of(tmp_path, data) == ("corrupt: expected track 1 at byte 27, found "
+                                         "60 80 3c 40 (the previous chunk's length may be wrong)")
 
 
 # Corrupt events -------------------------------------------------------------------------------

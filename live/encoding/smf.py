@@ -73,11 +73,14 @@ def _track_chunks(data: bytes, pos: int, n_tracks: int) -> list[bytes]:
                            f"the file ends after {len(tracks)}")
         name, size = struct.unpack_from(">4sL", data, pos)
         body = data[pos + 8:pos + 8 + size]
-        if len(body) < size:
-            what = f"track {len(tracks)}" if name == b"MTrk" else f"chunk {_show(name)}"
-            raise SmfError(f"truncated: {what} ends early ({len(body)} of {size} bytes present)")
+        if name == b"MTrk" and len(body) < size:
+            raise SmfError(f"truncated: track {len(tracks)} ends early "
+                           f"({len(body)} of {size:,} bytes present)")
         if name == b"MTrk":
             tracks.append(body)
+        elif not (name.isascii() and name.decode("ascii").isprintable()) or len(body) < size:
+            raise SmfError(f"corrupt: expected track {len(tracks)} at byte {pos}, found "
+                           f"{_show(name)} (the previous chunk's length may be wrong)")
         pos += 8 + size
     return tracks
 
