@@ -31,3 +31,13 @@ class MidiFileError(MusicAIError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class ModelFileError(MusicAIError):
+    """A model file that cannot be used: unreadable, not a MusicAI model, or of another
+    encoding version. The message is one line naming the file and what to do."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
