@@ -26,8 +26,11 @@ Melody of a part (``melody`` module)
   * The melody runs back to back from the first kept onset (leading silence dropped) to the
     last note's end. IOI = next onset - onset; the note sounds min(offset, next onset) - onset;
     the gap after it becomes a rest when it is at least a 16th (120 ticks) and more than half
-    the IOI, otherwise the note lasts the whole IOI. Spans are cut with ``grid.split_span``:
-    a long note is its first piece followed by rests; a long rest is several rests.
+    the IOI, otherwise the note lasts the whole IOI.
+  * Each span becomes grid events: the note is the longest grid duration that fits in its
+    sounding part and leaves a remainder that grid durations add up to; the remainder (a
+    long note's tail plus any rest) becomes rests cut by ``grid.split_span``. So a long note
+    is a note followed by rests, and a long rest is several rests.
   * Every edge is an absolute snapped position, so nothing drifts. The only adjustments:
     spans of 100 ticks (no grid durations add up to it) move their end edge by 20 ticks, and a
     note/rest split point moves by up to 60 ticks when a side would otherwise be unwritable.
@@ -266,7 +269,7 @@ def _read_meta(track: _Track, tick: int, raw: bytes, tempos: list[tuple[int, flo
     if raw[1] not in (0x03, 0x51, 0x58):  # track name, tempo, time signature
         return
     meta = decode_meta(raw)
-    if meta is None:
+    if meta is None or not _plausible(meta):
         track.counts["bad_metas"] += 1
     elif meta.type == "track_name":
         track.name = track.name or meta.name.strip()
@@ -274,6 +277,15 @@ def _read_meta(track: _Track, tick: int, raw: bytes, tempos: list[tuple[int, flo
         tempos.append((tick, round(mido.tempo2bpm(meta.tempo), 3)))
     elif meta.type == "time_signature":
         signatures.append((tick, meta.numerator, meta.denominator))
+
+
+def _plausible(meta: mido.MetaMessage) -> bool:
+    """mido decodes a tempo of 0 and a meter over 2**200; neither means anything."""
+    if meta.type == "set_tempo":
+        return meta.tempo > 0
+    if meta.type == "time_signature":
+        return meta.numerator > 0 and meta.denominator <= 1024
+    return True
 
 
 def _timeline_parts(tracks: list[_Track], scale: float, min_notes: int,
