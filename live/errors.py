@@ -41,3 +41,11 @@ class ModelFileError(MusicAIError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class PortError(MusicAIError, OSError):
+    """A MIDI port or backend that cannot be used: names the port/backend and the way out."""
+
+
+class NoMidiSystemError(PortError):
+    """No MIDI system on this machine (no ALSA sequencer, no JACK server, no CoreMIDI)."""
