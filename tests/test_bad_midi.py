@@ -22,7 +22,7 @@ from midi_factory import (
     scale_notes,
 )
 from musicai.live.encoding.ingest import MAX_EVENTS, MAX_FILE_BYTES, read_midi, read_midi_bytes
-from musicai.live.encoding.smf import SmfError, iter_track
+from musicai.live.encoding.smf import EventBudget, SmfError, iter_track
 from musicai.live.errors import MidiFileError, MusicAIError
 
 
@@ -198,7 +198,10 @@ def test_giant_delta_times_are_bounded(tmp_path: Path) -> None:
 
 def test_too_many_events_is_refused() -> None:
     with pytest.raises(SmfError, match="too many events"):
-        list(iter_track(b"\x00\xc0\x01" + b"\x00\x02" * 100, 0, max_events=50))
+        list(iter_track(b"\x00\xc0\x01" + b"\x00\x02" * 100, 0, EventBudget(50)))
+    sysex_flood = b"\x00\xf0\x00" * 60  # skipped events count too, across tracks
+    with pytest.raises(MidiFileError, match="too many events"):
+        read_midi_bytes(raw_file(sysex_flood, sysex_flood), max_events=100)
     flood = b"\x00\xc0\x01" + b"\x00\x02" * MAX_EVENTS + END
     with pytest.raises(MidiFileError, match="too many events"):
         read_midi_bytes(header() + chunk(flood))

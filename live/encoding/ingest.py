@@ -69,7 +69,7 @@ from ..errors import MidiFileError
 from . import melody as mel
 from .events import DRUMS, NoteEvent
 from .grid import SHORTEST, TICKS_PER_QUARTER, snap
-from .smf import META, SmfError, decode_meta, iter_track, split_file
+from .smf import META, EventBudget, SmfError, decode_meta, iter_track, split_file
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_EVENTS = 1_000_000
@@ -147,14 +147,15 @@ def read_midi(source: str | os.PathLike[str] | BinaryIO, *, min_notes: int = 8) 
     return read_midi_bytes(data, name, min_notes=min_notes)
 
 
-def read_midi_bytes(data: bytes, name: str = "<bytes>", *, min_notes: int = 8) -> Piece:
+def read_midi_bytes(data: bytes, name: str = "<bytes>", *, min_notes: int = 8,
+                    max_events: int = MAX_EVENTS) -> Piece:
     """Like ``read_midi`` for a file already in memory; ``name`` appears in errors."""
     if min_notes < 1:
         raise ValueError(f"min_notes must be at least 1, not {min_notes}")
     if len(data) > MAX_FILE_BYTES:
         raise MidiFileError(name, _too_big(len(data)))
     try:
-        return _build_piece(data, name, min_notes)
+        return _build_piece(data, name, min_notes, max_events)
     except SmfError as err:
         raise MidiFileError(name, err.reason) from err
     except _READ_ERRORS as err:
@@ -195,18 +196,15 @@ def _too_big(size: int) -> str:
             "not a melody file")
 
 
-def _build_piece(data: bytes, name: str, min_notes: int) -> Piece:
+def _build_piece(data: bytes, name: str, min_notes: int, max_events: int) -> Piece:
     smf = split_file(data)
     scale = TICKS_PER_QUARTER / smf.ticks_per_beat
     limit = int(MAX_QUARTERS * smf.ticks_per_beat)
     tempos: list[tuple[int, float]] = []
     signatures: list[tuple[int, int, int]] = []
-    tracks: list[_Track] = []
-    budget = MAX_EVENTS
-    for index, chunk in enumerate(smf.tracks):
-        track, used = _read_track(chunk, index, budget, limit, tempos, signatures)
-        budget -= used
-        tracks.append(track)
+    budget = EventBudget(max_events)
+    tracks = [_read_track(chunk, index, budget, limit, tempos, signatures)
+              for index, chunk in enumerate(smf.tracks)]
     timelines = [[t] for t in tracks] if smf.format == 2 else [tracks]
     counts: dict[str, int] = defaultdict(int)
     for track in tracks:
@@ -227,15 +225,14 @@ def _build_piece(data: bytes, name: str, min_notes: int) -> Piece:
     )
 
 
-def _read_track(chunk: bytes, index: int, budget: int, limit: int,
+def _read_track(chunk: bytes, index: int, budget: EventBudget, limit: int,
                 tempos: list[tuple[int, float]],
-                signatures: list[tuple[int, int, int]]) -> tuple[_Track, int]:
-    """Pair note-ons with note-offs per channel; returns the track and the events it used."""
+                signatures: list[tuple[int, int, int]]) -> _Track:
+    """Pair note-ons with note-offs per channel, in source ticks."""
     track = _Track(index)
     sounding: dict[tuple[int, int], int] = {}  # (channel, pitch) -> onset tick
-    end, used = 0, 0
+    end = 0
     for tick, status, a, b in iter_track(chunk, index, budget):
-        used += 1
         if tick > limit:
             track.counts["late_events"] += 1
             end = limit
@@ -261,7 +258,7 @@ def _read_track(chunk: bytes, index: int, budget: int, limit: int,
     for (channel, pitch), onset in sounding.items():
         track.counts["unclosed_notes"] += 1
         track.notes[channel].append((onset, end, pitch))
-    return track, used
+    return track
 
 
 def _read_meta(track: _Track, tick: int, raw: bytes, tempos: list[tuple[int, float]],

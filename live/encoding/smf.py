@@ -4,7 +4,7 @@ mido's own file reader reads one byte per call, keeps every message of the file 
 and decodes delta times of any length (quadratic in that length), so one broken or hostile
 file can hang a scan of thousands or fill memory. This module walks the chunks and events
 itself, checks every length against the bytes that are really there, refuses delta times and
-lengths longer than the four bytes the standard allows, and stops after ``max_events``. The
+lengths longer than the four bytes the standard allows, and stops at an event budget. The
 meaning of messages stays mido's: data lengths come from mido's status table and meta events
 are decoded by ``mido.MetaMessage`` (see ``decode_meta``).
 
@@ -35,6 +35,19 @@ class SmfError(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class EventBudget:
+    """How many more events this file may hold; shared by its tracks."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise SmfError(f"too many events (over {self.limit:,}); not a file to learn from")
 
 
 @dataclass(frozen=True)
@@ -85,18 +98,16 @@ def _track_chunks(data: bytes, pos: int, n_tracks: int) -> list[bytes]:
     return tracks
 
 
-def iter_track(chunk: bytes, track: int, max_events: int) -> Iterator[Event]:
+def iter_track(chunk: bytes, track: int, budget: EventBudget) -> Iterator[Event]:
     """The channel and meta events of one track chunk with absolute ticks, up to and including
     end-of-track (anything after it is ignored).
 
     System exclusive and system common events are checked and skipped. Running status
     carries across meta events (many writers rely on it) but not across system events.
     """
-    pos, tick, status, count, end = 0, 0, 0, 0, len(chunk)
+    pos, tick, status, end = 0, 0, 0, len(chunk)
     while pos < end:
-        count += 1
-        if count > max_events:
-            raise SmfError(f"too many events (over {max_events:,}); not a file to learn from")
+        budget.spend()
         delta, pos = _varint(chunk, pos, track, "delta time")
         tick += delta
         if pos >= end:
