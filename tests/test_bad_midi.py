@@ -181,6 +181,13 @@ def test_malformed_meta_content_is_ignored_and_counted(tmp_path: Path) -> None:
     assert piece.dropped.bad_metas == 2  # key signatures are not read at all
 
 
+def test_giant_valid_track_name_is_not_decoded() -> None:
+    name = b"\x00\xff\x03\x84\x80\x00" + b"n" * (1 << 16)  # a 64 KiB track name
+    notes = b"".join(RAW_NOTE.replace(b"\x3c", bytes([60 + i])) for i in range(8))
+    piece = read_midi_bytes(raw_file(name + notes))
+    assert piece.parts[0].name == "" and piece.dropped.bad_metas == 1
+
+
 def test_giant_delta_times_are_bounded(tmp_path: Path) -> None:
     far = b"\xff\xff\xff\x7f"  # the largest delta time: 268 million ticks
     notes = b"".join(RAW_NOTE.replace(b"\x3c", bytes([60 + i])) for i in range(8))

@@ -74,6 +74,8 @@ from .smf import META, EventBudget, SmfError, decode_meta, iter_track, split_fil
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_EVENTS = 1_000_000
 MAX_QUARTERS = 100_000
+MAX_META_BYTES = 4096  # longer names, tempos or meters are not decoded (counted as bad)
+MAX_NAME_CHARS = 200
 DRUM_CHANNEL = 9
 
 #: Everything that reading a broken file may raise, besides our own SmfError.
@@ -265,11 +267,11 @@ def _read_meta(track: _Track, tick: int, raw: bytes, tempos: list[tuple[int, flo
                signatures: list[tuple[int, int, int]]) -> None:
     if raw[1] not in (0x03, 0x51, 0x58):  # track name, tempo, time signature
         return
-    meta = decode_meta(raw)
+    meta = decode_meta(raw) if len(raw) <= MAX_META_BYTES else None
     if meta is None or not _plausible(meta):
         track.counts["bad_metas"] += 1
     elif meta.type == "track_name":
-        track.name = track.name or meta.name.strip()
+        track.name = track.name or meta.name.strip()[:MAX_NAME_CHARS]
     elif meta.type == "set_tempo":
         tempos.append((tick, round(mido.tempo2bpm(meta.tempo), 3)))
     elif meta.type == "time_signature":
