@@ -43,6 +43,15 @@ class ModelFileError(MusicAIError):
         super().__init__(f"{self.path}: {reason}")
 
 
+class TheoryError(MusicAIError, ValueError):
+    """A key, mode, note or chord name the theory module cannot read; the message lists
+    what it accepts."""
+
+
+class SamplerError(MusicAIError, ValueError):
+    """A sampler setting out of range, or logits of the wrong shape."""
+
+
 class PortError(MusicAIError, OSError):
     """A MIDI port or backend that cannot be used: names the port/backend and the way out."""
 
