@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-
 from musicai.live.clock import ManualClock
 from musicai.live.commands import Action, Change
 from musicai.live.encoding import NoteEvent, Vocabulary
@@ -37,7 +36,7 @@ class ScriptedSampler:
     def harmony_for(self, onset_tick: int) -> int:
         return 0b1001_0001  # C major triad
 
-    def choose(self, pitch_logits, duration_logits, onset_tick):  # noqa: ANN001
+    def choose(self, pitch_logits, duration_logits, onset_tick):
         self.seen_logits.append(pitch_logits)
         pitch, duration = self.script[self.index % len(self.script)]
         self.index += 1
@@ -52,7 +51,7 @@ class ScriptedSampler:
         return {"transpose": self.transpose, "phrase_start": self.index % 4 == 0}
 
 
-def make_engine(script, *, bars=1, predictor=None, **settings):  # noqa: ANN001
+def make_engine(script, *, bars=1, predictor=None, **settings):
     clock = ManualClock()
     out = RecordingOutput(clock=clock)
     engine = Engine(predictor or TheoryOnlyPredictor(), ScriptedSampler(script), out,
@@ -93,7 +92,7 @@ def test_same_pitch_legato_sends_off_before_the_next_on() -> None:
 
 
 def test_tempo_change_keeps_phase() -> None:
-    engine, out, clock = make_engine([(60, 480)], bars=2, gate=0.5)
+    engine, out, _ = make_engine([(60, 480)], bars=2, gate=0.5)
     engine.send(Change("bpm", 240.0))  # lands when the engine first looks, at t=0
     engine.run()
     ons = [t for t, m in timeline(out) if m[0] == 0x90]
@@ -101,7 +100,7 @@ def test_tempo_change_keeps_phase() -> None:
 
 
 def test_change_lands_on_the_next_note() -> None:
-    engine, out, clock = make_engine([(60, 480)], bars=1, gate=0.5)
+    engine, out, _ = make_engine([(60, 480)], bars=1, gate=0.5)
     engine.listeners.append(
         lambda note: engine.send(Change("transpose", 5)) if note.onset == 480 else None)
     engine.run()
@@ -143,7 +142,7 @@ class SlowPredictor(TheoryOnlyPredictor):
         self.clock, self.seconds = clock, seconds
         self.calls = 0
 
-    def predict(self, harmony: int, instrument: int = 0):  # noqa: ANN201
+    def predict(self, harmony: int, instrument: int = 0):
         self.calls += 1
         self.clock.advance(self.seconds)
         return super().predict(harmony, instrument)
@@ -161,7 +160,7 @@ def test_deadline_guard_falls_back_to_theory_and_counts() -> None:
 
 
 class LosingPort(RecordingOutput):
-    def _send(self, message, when):  # noqa: ANN001
+    def _send(self, message, when):
         if len(self.sent) >= 3:
             raise OSError("device unplugged")
         super()._send(message, when)

@@ -13,11 +13,12 @@ import argparse
 import importlib.util
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from musicai.live.errors import MusicAIError
 
-from .config import ARCHITECTURES, PRESETS, make_config
+from .config import ARCHITECTURES, PRESETS, TrainConfig, make_config
 from .errors import MissingExtraError, UsageError
 
 
@@ -89,10 +90,14 @@ def require_train_extra() -> None:
             f"training needs the train extra ({', '.join(missing)} missing): "
             f"pip install 'musicai[train]'"
         )
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .quiet import import_keras_quietly
+
+    import_keras_quietly()
 
 
 def run_train(args: argparse.Namespace) -> int:
+    if args.resume:
+        return run_resume(args)
     config = make_config(
         args.arch, args.preset, epochs=args.epochs, batch_size=args.batch_size,
         learning_rate=args.learning_rate, window=args.window,
@@ -105,16 +110,37 @@ def run_train(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
+    return _train_and_report(args, config)
+
+
+def _train_and_report(args: argparse.Namespace, config: TrainConfig) -> int:
     require_train_extra()
     from .train import train
 
     result = train(args.data, args.out, config, resume=args.resume, cache_dir=args.cache,
                    verbose=1 if sys.stdout.isatty() else 2, data_parallel=args.data_parallel)
+    if result.epochs_run >= config.epochs and result.train_seconds == 0:
+        print(f"musicai-train: nothing to do: {result.out} already has {result.epochs_run} "
+              f"epochs; raise --epochs to train on")
+        return 0
     state = "interrupted; best weights so far kept" if result.interrupted else "done"
     print(f"musicai-train: {state}: {result.epochs_run} epochs, best val_loss "
           f"{result.best_val_loss:.4f}, {result.targets_per_second:,.0f} targets/s "
           f"-> {result.out}")
     return 130 if result.interrupted else 0
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    """Continue a run with its saved config; only --epochs may be raised."""
+    from .config import TrainConfig
+
+    config_path = args.out / "config.json"
+    if not config_path.exists():
+        raise UsageError(f"{args.out}: nothing to resume (no config.json there)")
+    config = TrainConfig.load(config_path)
+    if args.epochs is not None:
+        config = replace(config, epochs=args.epochs)
+    return _train_and_report(args, config)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

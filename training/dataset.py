@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from musicai.live.encoding import ENCODING_VERSION, EncodedMelody, Vocabulary
-from musicai.live.encoding.ingest import read_midi
+from musicai.live.encoding.ingest import INGEST_RULES_VERSION, read_midi
 from musicai.live.errors import EncodingError, MidiFileError
 from rich.progress import Progress
 
@@ -90,7 +90,8 @@ def load_folder(folder: Path, vocab: Vocabulary, *, min_notes: int = 8,
     if not files:
         raise TrainingError(f"{folder}: no MIDI files (*.mid, *.midi) in this folder")
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
-    settings = f"enc{ENCODING_VERSION}-min{min_notes}-p{vocab.pitch_min}-{vocab.pitch_max}"
+    settings = (f"enc{ENCODING_VERSION}-rules{INGEST_RULES_VERSION}-min{min_notes}"
+                f"-p{vocab.pitch_min}-{vocab.pitch_max}")
     corpus = Corpus()
     show = sys.stderr.isatty() if progress is None else progress
     with Progress(transient=True, disable=not show) as bar:

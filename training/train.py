@@ -56,6 +56,15 @@ def prepare_output(out: Path, resume: bool) -> None:
         raise UsageError(
             f"{out}: already holds a training run; use --resume to continue it, or another --out"
         )
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: is a file, not a folder; choose another --out")
+    existing = next(p for p in (out, *out.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{out}: cannot create it under {existing}; choose another --out")
+
+
+def create_output(out: Path) -> None:
+    """Made only once the data has been read, so bad input leaves no folder behind."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
@@ -131,12 +140,11 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     """Train one model from a MIDI folder into ``out``; returns the measured figures."""
     out = Path(out)
     prepare_output(out, resume)
-    if resume:
-        config = TrainConfig.load(out / "config.json")
     vocab = Vocabulary()
     corpus = load_folder(Path(data), vocab, min_notes=config.min_notes, cache_dir=cache_dir)
     train_set, valid_set = split_by_piece(corpus, config.validation_fraction)
     fit, val, per_epoch = make_batches(config, train_set, valid_set, vocab)
+    create_output(out)
 
     import keras
 
@@ -149,6 +157,7 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     model = compile_model(build_model(config, vocab), config)
     initial_epoch = 0
     if resume:
+        model.optimizer.build(model.trainable_variables)  # so its saved state loads too
         model.load_weights(out / LAST)
         initial_epoch = _epochs_done(out / "history.csv")
     else:
@@ -174,19 +183,18 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     ]
     started = time.perf_counter()
     interrupted = False
-    history = None
     try:
-        history = model.fit(fit, validation_data=val, epochs=config.epochs,
+        model.fit(fit, validation_data=val, epochs=config.epochs,
                             initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
     except KeyboardInterrupt:
         interrupted = True
     elapsed = time.perf_counter() - started
-    val_losses = history.history.get("val_loss", []) if history else []
+    val_losses = _history_column(out / "history.csv", "val_loss")
     train_seconds = sum(throughput.train_seconds)
     epochs = len(throughput.train_seconds)
     result = TrainResult(
         out=out,
-        epochs_run=initial_epoch + len(val_losses),
+        epochs_run=len(val_losses),
         best_val_loss=min(val_losses) if val_losses else float("nan"),
         train_seconds=train_seconds,
         targets_per_epoch=per_epoch,
@@ -225,6 +233,15 @@ def _epochs_done(history_csv: Path) -> int:
             return max(sum(1 for _ in handle) - 1, 0)
     except OSError as err:
         raise TrainingError(f"{history_csv}: cannot read the history to resume ({err})") from err
+
+
+def _history_column(history_csv: Path, column: str) -> list[float]:
+    """One column of the CSV history: the whole run's, across resumes."""
+    if not history_csv.exists():
+        return []
+    from .history_plot import read_history
+
+    return read_history(history_csv).get(column, [])
 
 
 def _split_record(corpus: Corpus, valid: list[Melody]) -> dict:

@@ -71,6 +71,9 @@ from .events import DRUMS, NoteEvent
 from .grid import SHORTEST, TICKS_PER_QUARTER, snap
 from .smf import META, EventBudget, SmfError, decode_meta, iter_track, split_file
 
+#: Bump when a reading rule changes what a file turns into; caches of encoded files key on it.
+INGEST_RULES_VERSION = 1
+
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_EVENTS = 1_000_000
 MAX_QUARTERS = 100_000
