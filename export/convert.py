@@ -116,7 +116,11 @@ def verify(path: Path, checkpoint_dir: Path | None, options: ExportOptions) -> l
     if checkpoint and checkpoint.arch != meta.architecture:
         raise UsageError(f"{path} is a {meta.architecture} model but {checkpoint_dir} holds a "
                          f"{checkpoint.arch} model; pass the checkpoint it was exported from")
-    config = checkpoint.config if checkpoint else TrainConfig.from_dict(meta.training_config)
+    try:
+        config = checkpoint.config if checkpoint else TrainConfig.from_dict(meta.training_config)
+    except (TypeError, ValueError) as err:
+        raise ExportError(f"{path}: its training_config metadata is unusable here ({err}); "
+                          f"pass --checkpoint DIR") from err
     sequences = load_sequences(options.data, config, count=options.sequences,
                                cache_dir=options.cache_dir) \
         if checkpoint or options.data else None

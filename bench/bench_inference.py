@@ -1,0 +1,179 @@
+"""Inference latency, one thread, side by side: what a live step and a seed window cost.
+
+    python bench/bench_inference.py [--models DIR] [--quick]      (make bench)
+
+Rows: the stream model's step graph (one event, states carried: the live engine's call), the
+seed BiLSTM window graph in onnxruntime, and the same seed model in Keras through
+``model.predict`` and through a direct call. onnxruntime runs with one intra-op and one
+inter-op thread and spinning off (``live.model_file.session_options``); TensorFlow with one
+thread each. The shipped models (models/default.onnx, models/seed-bilstm.onnx) are used when
+present; otherwise the full-size architectures are built with random weights and exported into
+a temp folder (latency does not depend on the weight values). A benchmark, not a test: it
+prints a table and the live target (stream step p50 <= 0.15 ms, p99 <= 0.3 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+from musicai.export.timing import Latency, measure
+from musicai.live.encoding import Vocabulary
+from musicai.live.model_file import ModelFile, open_model
+
+ROOT = Path(__file__).resolve().parents[1]
+STREAM_FILE, SEED_FILE = "default.onnx", "seed-bilstm.onnx"
+TARGET_P50_MS, TARGET_P99_MS = 0.15, 0.3
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    latency: Latency
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--models", type=Path, default=ROOT / "models",
+                   help="folder of shipped models (default models/)")
+    p.add_argument("--quick", action="store_true", help="a tenth of the calls")
+    args = p.parse_args(argv)
+    scale = 0.1 if args.quick else 1.0
+    calls = {name: max(int(n * scale), 5) for name, n in
+             {"step": 5000, "window": 500, "predict": 40, "eager": 10}.items()}
+
+    one_tf_thread()
+    with tempfile.TemporaryDirectory(prefix="musicai-bench-") as tmp:
+        stream, seed, notes = models(args.models, Path(tmp))
+        keras_seed = keras_model(seed)
+        rows = [
+            Row("stream step, onnxruntime", measure(step_call(stream), calls["step"], 500)),
+            Row("seed window, onnxruntime", measure(window_call(seed), calls["window"], 20)),
+            Row("seed window, Keras model.predict",
+                measure(predict_call(keras_seed, seed), calls["predict"], 3)),
+            Row("seed window, Keras direct call",
+                measure(eager_call(keras_seed, seed), calls["eager"], 2)),
+        ]
+    print_table(rows, stream, seed, notes)
+    return 0
+
+
+def models(folder: Path, tmp: Path) -> tuple[ModelFile, ModelFile, list[str]]:
+    """The shipped models, or full-size random-weight exports made in ``tmp``."""
+    notes, found = [], {}
+    for arch, name in (("stream", STREAM_FILE), ("seed", SEED_FILE)):
+        path = folder / name
+        if path.is_file():
+            found[arch] = path
+            notes.append(f"{arch}: shipped model {path}")
+        else:
+            found[arch] = export_random(arch, tmp)
+            notes.append(f"{arch}: no {path}; full-size {arch} architecture with random weights, "
+                         f"exported to a temp folder")
+    return open_model(found["stream"]), open_model(found["seed"]), notes
+
+
+def export_random(arch: str, tmp: Path) -> Path:
+    from musicai.export.convert import ExportOptions, export
+    from musicai.training.config import make_config
+    from musicai.training.models import build_model
+
+    config = make_config(arch, "full")
+    folder = tmp / f"ck_{arch}"
+    folder.mkdir()
+    build_model(config, Vocabulary()).save_weights(folder / "best.weights.h5")
+    (folder / "config.json").write_text(config.to_json())
+    out = tmp / f"{arch}.onnx"
+    export(folder, out, ExportOptions(sequences=2))
+    return out
+
+
+def one_tf_thread() -> None:
+    """Before TensorFlow runs anything: it cannot change its pools afterwards."""
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def keras_model(seed: ModelFile):
+    """The seed architecture the window file was made from (random weights: timing only)."""
+    from musicai.training.config import TrainConfig
+    from musicai.training.models import build_model
+
+    config = TrainConfig.from_dict(seed.metadata.training_config)
+    return build_model(config, seed.metadata.vocabulary)
+
+
+def one_event(vocab: Vocabulary, length: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    bits = (rng.random((1, length, 12)) < 0.25).astype(np.float32)
+    return {
+        "prev_pitch": rng.integers(1, vocab.n_pitches, (1, length)).astype(np.int32),
+        "prev_duration": rng.integers(0, vocab.n_durations, (1, length)).astype(np.int32),
+        "harmony": bits,
+        "instrument": np.zeros((1, length), np.int32),
+    }
+
+
+def step_call(model: ModelFile):
+    """The engine's call: one event, the states of the previous call fed back."""
+    session = model.session
+    names = [o.name for o in session.get_outputs()]
+    feeds = {**one_event(model.metadata.vocabulary, 1), **model.initial_states(1)}
+    carry = [(names.index(s.h_out), s.h_in) for s in model.metadata.states]
+    carry += [(names.index(s.c_out), s.c_in) for s in model.metadata.states]
+
+    def call() -> None:
+        out = session.run(names, feeds)
+        for index, name in carry:
+            feeds[name] = out[index]
+    return call
+
+
+def window_call(model: ModelFile):
+    session = model.session
+    feeds = one_event(model.metadata.vocabulary, model.metadata.window)
+    return lambda: session.run(None, feeds)
+
+
+def predict_call(keras_seed, seed: ModelFile):
+    feeds = one_event(seed.metadata.vocabulary, seed.metadata.window)
+    return lambda: keras_seed.predict(feeds, verbose=0)
+
+
+def eager_call(keras_seed, seed: ModelFile):
+    feeds = one_event(seed.metadata.vocabulary, seed.metadata.window)
+    return lambda: keras_seed(feeds, training=False)
+
+
+def print_table(rows: list[Row], stream: ModelFile, seed: ModelFile, notes: list[str]) -> None:
+    base = rows[1].latency.p50_ms
+    units = stream.metadata.states[0].units if stream.metadata.states else 0
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"one thread; stream {len(stream.metadata.states)}x{units} LSTM step graph, "
+          f"seed BiLSTM window of {seed.metadata.window}; load average {load} on "
+          f"{os.cpu_count()} cores (other work inflates p99 first)")
+    for note in notes:
+        print(f"  {note}")
+    print(f"{'':34} {'calls':>6} {'p50 ms':>9} {'p99 ms':>9} {'p50 / ORT window':>17}")
+    for row in rows:
+        lat = row.latency
+        print(f"{row.name:34} {lat.calls:>6} {lat.p50_ms:>9.3f} {lat.p99_ms:>9.3f} "
+              f"{lat.p50_ms / base:>16.2f}x")
+    step = rows[0].latency
+    verdict = ("met" if step.p50_ms <= TARGET_P50_MS and step.p99_ms <= TARGET_P99_MS
+               else "MISSED")
+    print(f"live target (stream step p50 <= {TARGET_P50_MS} ms, p99 <= {TARGET_P99_MS} ms): "
+          f"{verdict}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
