@@ -1,22 +1,104 @@
-"""``musicai-live``: the instrument. The engine lands with the live-engine issue."""
+"""``musicai-live``: the instrument on the command line.
+
+Every bad value (an unknown key, bpm 0, channel 17, a model file that is not ours, a port that
+cannot be opened) is one line on stderr and exit status 2, never a traceback; the wiring and the
+run itself are ``live/session.py``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
+from pathlib import Path
+from typing import NoReturn
+
+from .errors import MusicAIError
+from .midi.discovery import BACKENDS
+from .session import DEFAULT_MODEL, Options
+
+PROG = "musicai-live"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line, not argparse's usage block: what was wrong and where to look."""
+        self.exit(2, f"{PROG}: {message} (see {PROG} --help)\n")
+
+
+def _channel(text: str) -> int:
+    value = int(text) if text.strip().lstrip("-").isdigit() else -1
+    if not 1 <= value <= 16:
+        raise argparse.ArgumentTypeError(f"{text} is not a MIDI channel; use 1..16")
+    return value
+
+
+def _positive(kind: type) -> object:
+    def read(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text} must be above 0")
+        return value
+    read.__name__ = kind.__name__
+    return read
 
 
 def build_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
-        prog="musicai-live",
-        description="Play LSTM melodies into a MIDI port in real time (engine not built yet).",
-    )
+    p = _Parser(prog=PROG, description="Play AI melodies into a MIDI port in real time, "
+                "steered by a music-theory sampler.")
+    p.add_argument("--port", help="output port: exact name, else a unique case-insensitive "
+                   "part of one; no match creates a virtual port of that name "
+                   "(default: a virtual port 'MusicAI')")
+    p.add_argument("--backend", choices=tuple(BACKENDS), help="MIDI system (default: "
+                   "$MUSICAI_MIDI_BACKEND, else ALSA/JACK on Linux, CoreMIDI, Windows MM)")
+    p.add_argument("--list-ports", action="store_true", help="list the backend's MIDI ports")
+    p.add_argument("--model", default=None, metavar="PATH|none",
+                   help=f"ONNX model file, or 'none' for theory only (default: {DEFAULT_MODEL})")
+    p.add_argument("--key", default="C major", help='key and mode, e.g. "D minor", "F# dorian"')
+    p.add_argument("--bpm", type=float, default=120.0, help="tempo (20..400)")
+    p.add_argument("--direction", choices=("auto", "up", "down", "none"), default="auto",
+                   help="melodic direction")
+    p.add_argument("--temperature", type=_positive(float), default=1.0,
+                   help="sampling temperature (above 0; lower is safer)")
+    p.add_argument("--progression", default=None, help='Roman numerals, e.g. "I-V-vi-IV" '
+                   "(default: the key's usual one)")
+    p.add_argument("--channel", type=_channel, default=1, help="MIDI channel 1..16")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: a new one, "
+                   "printed and written into the take)")
+    p.add_argument("--bars", type=_positive(int), default=None,
+                   help="stop after this many bars (default: play until Ctrl-C)")
+    p.add_argument("--headless", action="store_true", help="print one line per note "
+                   "(automatic when stdout is not a terminal)")
+    p.add_argument("--record", type=Path, default=None, metavar="FILE.mid",
+                   help="write the take to a MIDI file (kept current every few seconds)")
+    return p
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    """Check every value before anything opens; MusicAIError names the bad one."""
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    return Options(
+        port=args.port, backend=args.backend, model=args.model, key=args.key, bpm=args.bpm,
+        direction=args.direction, temperature=args.temperature, progression=args.progression,
+        channel=args.channel - 1, seed=seed, bars=args.bars, record=args.record,
+        headless=args.headless or not sys.stdout.isatty(),
+    ).checked()
 
 
 def main(argv: list[str] | None = None) -> int:
-    build_parser().parse_args(argv)
-    print("musicai-live: the live engine is not built yet; see the README", file=sys.stderr)
-    return 2
+    from . import session
+
+    args = build_parser().parse_args(argv)
+    try:
+        if args.list_ports:
+            return session.list_ports(args.backend)
+        return session.run(options_from(args))
+    except MusicAIError as err:
+        print(f"{PROG}: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
-
 from musicai.live.errors import PortError
 from musicai.live.midi.backends import (
     CLIENT,

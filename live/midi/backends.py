@@ -65,7 +65,7 @@ class RtMidiOutput(OutputPort):
 class NullOutput(OutputPort):
     """Plays to nothing: the screen and the take file are the performance (no MIDI system)."""
 
-    name = "screen only (no MIDI)"
+    name = "no MIDI port (screen only)"
 
     def _send(self, message: Sequence[int], when: float | None) -> None:
         return None

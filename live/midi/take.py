@@ -1,53 +1,25 @@
-"""Takes: the performance as a standard MIDI file (480 ticks per quarter), safe against crashes.
+"""Takes: the performance recorded as it is played, safe against crashes.
 
 The engine's listeners only append to lists (one cheap call on its thread). A background thread
-rewrites the whole file every ``interval`` seconds: to a temporary name in the same folder,
-flushed and fsynced, then ``os.replace``d over the final name. So a crash or SIGKILL mid-take
-leaves the last flushed take, and never a half-written file under the final name.
+rewrites the whole file every ``interval`` seconds (longer once a long take makes a rewrite
+costly): to a temporary name in the same folder, flushed and fsynced, then ``os.replace``d
+over the final name. So a crash or SIGKILL mid-take leaves the last flushed take, and never a
+half-written file under the final name; a killed run's temporary file is removed next time.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
+import glob
 import tempfile
 import threading
-from dataclasses import dataclass
+import time
 from pathlib import Path
 
-import mido
+from ..errors import MidiFileError
+from .take_file import TakeInfo, build, key_signature, save_atomically
 
-from ..encoding.grid import TICKS_PER_QUARTER
-from ..errors import MidiFileError, TheoryError
-from ..theory_keys import Key
-
-_MAJOR = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-_MINOR = ("Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm")
-_CHURCH = {"dorian": 2, "phrygian": 4, "lydian": 5, "mixolydian": 7, "locrian": 11}
-
-
-def key_signature(key: str) -> str | None:
-    """mido's key-signature name for a key ("D minor" -> "Dm", "D dorian" -> "C"); a mode
-    writes its relative major's signature (its name goes into a marker)."""
-    try:
-        parsed = Key.parse(key)
-    except TheoryError:
-        return None
-    if parsed.is_minor and parsed.mode not in _CHURCH:
-        return _MINOR[parsed.tonic]
-    return _MAJOR[(parsed.tonic - _CHURCH.get(parsed.mode, 0)) % 12]
-
-
-@dataclass(frozen=True)
-class TakeInfo:
-    """What the take's header says: the musical context and how it was made."""
-
-    bpm: float
-    key: str
-    seed: int | None
-    model: str
-    channel: int = 0  # 0..15
-    gate: float = 0.92  # sounding share of a note's duration, as the engine plays it
+__all__ = ["TakeInfo", "TakeRecorder", "build", "check_path", "key_signature", "save_atomically"]
 
 
 def check_path(path: str | Path) -> Path:
@@ -63,65 +35,10 @@ def check_path(path: str | Path) -> Path:
             pass
     except OSError as err:
         raise MidiFileError(path, f"cannot write in {str(folder)!r} ({err.strerror})") from err
-    return path
-
-
-def build(info: TakeInfo, notes: list[tuple], changes: list[tuple]) -> mido.MidiFile:
-    """A type-1 file: track 0 tempo, key, markers and the seed/model text; track 1 the notes."""
-    meta: list[tuple[int, mido.MetaMessage]] = [
-        (0, mido.MetaMessage("track_name", name="MusicAI Live")),
-        (0, mido.MetaMessage("text", text=f"seed={info.seed} model={info.model} "
-                                          f"key={info.key} bpm={info.bpm:g}")),
-        (0, mido.MetaMessage("time_signature", numerator=4, denominator=4)),
-        (0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(info.bpm))),
-    ]
-    signature = key_signature(info.key)
-    if signature:
-        meta.append((0, mido.MetaMessage("key_signature", key=signature)))
-    for tick, setting, value in changes:
-        meta.append((tick, mido.MetaMessage("marker", text=f"{setting}={value}")))
-        if setting == "bpm":
-            meta.append((tick, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(value))))
-        elif setting == "key" and key_signature(str(value)):
-            meta.append((tick, mido.MetaMessage("key_signature",
-                                                key=key_signature(str(value)))))
-    events: list[tuple[int, int, mido.Message]] = []
-    for note, channel in notes:
-        if note.pitch is None:
-            continue
-        off = note.onset + max(1, int(note.duration * info.gate))
-        events.append((note.onset, 1, mido.Message("note_on", channel=channel,
-                                                   note=note.pitch, velocity=note.velocity)))
-        events.append((off, 0, mido.Message("note_off", channel=channel, note=note.pitch)))
-    events.sort(key=lambda e: (e[0], e[1]))  # at equal ticks a note-off goes first
-    file = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER)
-    file.tracks.append(_track(meta))
-    file.tracks.append(_track([(t, m) for t, _, m in events]))
-    return file
-
-
-def _track(timed: list[tuple[int, mido.Message]]) -> mido.MidiTrack:
-    track, now = mido.MidiTrack(), 0
-    for tick, message in sorted(timed, key=lambda e: e[0]):
-        track.append(message.copy(time=tick - now))
-        now = tick
-    track.append(mido.MetaMessage("end_of_track", time=0))
-    return track
-
-
-def save_atomically(file: mido.MidiFile, path: Path) -> None:
-    """Write to a temporary name beside ``path``, fsync, then rename over it."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            file.save(file=out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
+    for stale in folder.glob(f".{glob.escape(path.name)}.*.part"):  # left by a killed run
         with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+            stale.unlink()
+    return path
 
 
 class TakeRecorder:
@@ -154,8 +71,12 @@ class TakeRecorder:
         self._thread.start()
 
     def _loop(self) -> None:
-        while not self._done.wait(self.interval):
+        pause = self.interval
+        while not self._done.wait(pause):
+            started = time.perf_counter()
             self.flush()
+            # a long take costs more to rewrite: keep the writer under ~10% of one core
+            pause = max(self.interval, 10 * (time.perf_counter() - started))
 
     def flush(self) -> None:
         notes, changes = list(self._notes), list(self._changes)

@@ -1,0 +1,142 @@
+"""Wiring one run of the instrument: predictor, sampler, output port, take, engine.
+
+Everything that can be wrong with what the user typed is found here, before any port opens or
+any note sounds: each problem is a ``MusicAIError`` with one line for the user. ``run`` then
+hands the built engine to ``perform`` and turns the outcome into an exit status.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .engine import Engine, EngineSettings
+from .errors import ModelFileError, NoMidiSystemError
+from .headless import NotePrinter
+from .inference import Predictor, TheoryOnlyPredictor
+from .midi.backends import NO_MIDI, choose_backend, open_for
+from .midi.discovery import TITLES
+from .midi.discovery import list_ports as backend_ports
+from .midi.take import TakeInfo, TakeRecorder, check_path
+from .perform import perform, report
+from .sampler import TheorySampler
+from .sampler_settings import SamplerSettings
+from .steering import EngineSampler
+from .tempo import check_bpm
+from .theory_keys import Key
+
+#: The shipped model: models/ at the repository root (beside the live/ package folder).
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.onnx"
+
+
+def say(line: str) -> None:
+    print(f"musicai-live: {line}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Options:
+    """A run's choices, already in engine units (channel 0..15)."""
+
+    port: str | None = None
+    backend: str | None = None
+    model: str | None = None  # a path, "none", or None for the default model
+    key: str = "C major"
+    bpm: float = 120.0
+    direction: str = "auto"
+    temperature: float = 1.0
+    progression: str | None = None
+    channel: int = 0
+    seed: int = 0
+    bars: int | None = None
+    record: Path | None = None
+    headless: bool = True
+
+    def checked(self) -> Options:
+        """Raise the first problem (TheoryError, SamplerError, TempoError, ...) as one line."""
+        check_bpm(self.bpm)
+        self.sampler_settings()
+        if self.model not in (None, "none") and not Path(self.model).is_file():
+            raise ModelFileError(self.model, "no such file; give an .onnx model or --model none")
+        if self.record is not None:
+            check_path(self.record)
+        return self
+
+    def sampler_settings(self) -> SamplerSettings:
+        return SamplerSettings(key=self.key, progression=self.progression or (),
+                               direction=self.direction, temperature=self.temperature)
+
+
+def load_predictor(path: str | Path) -> Predictor:
+    """The predictor for a model file. Seam for the ONNX predictors (the lead fills this):
+    today a MusicAI model file is recognised and refused with a way out."""
+    from .model_file import open_model
+
+    open_model(path)  # raises ModelFileError (one line) for anything that is not our model
+    raise ModelFileError(path, "playing ONNX models is not built yet; use --model none")
+
+
+def choose_predictor(model: str | None) -> tuple[Predictor, str | None]:
+    """``none`` -> theory only; no --model -> the shipped model if it exists, else theory."""
+    if model == "none":
+        return TheoryOnlyPredictor(), None
+    if model is None:
+        if not DEFAULT_MODEL.is_file():
+            return TheoryOnlyPredictor(), (f"no model at {DEFAULT_MODEL}; playing theory only "
+                                           "(--model PATH to choose one)")
+        model = str(DEFAULT_MODEL)
+    return load_predictor(model), None
+
+
+def build_sampler(options: Options) -> EngineSampler:
+    """The theory sampler the engine steers (``live/sampler.py``), seeded."""
+    return EngineSampler(TheorySampler(options.sampler_settings(), seed=options.seed))
+
+
+def list_ports(backend: str | None) -> int:
+    chosen = choose_backend(backend)
+    if chosen is None:
+        raise NoMidiSystemError(NO_MIDI.split(";")[0] + "; start JACK (jackd -d dummy) or "
+                                "pick --backend")
+    outputs, inputs = backend_ports(chosen)
+    print(f"{TITLES[chosen]} outputs (--port):")
+    print("\n".join(f"  {name}" for name in outputs) or "  (none)")
+    print(f"{TITLES[chosen]} inputs:")
+    print("\n".join(f"  {name}" for name in inputs) or "  (none)")
+    return 0
+
+
+def run(options: Options) -> int:
+    predictor, note = choose_predictor(options.model)
+    sampler = build_sampler(options)
+    settings = EngineSettings(bpm=options.bpm, channel=options.channel, bars=options.bars)
+    take = make_take(options, predictor.name, sampler, settings.gate)
+    output, port_note = open_for(options.backend, options.port)
+    for line in (note, port_note):
+        if line:
+            say(line)
+    engine = Engine(predictor, sampler, output, settings=settings)
+    if take is not None:
+        engine.listeners.append(take.on_note)
+        engine.change_listeners.append(take.on_change)
+    if not options.headless:
+        say("the terminal UI is not built yet; printing one line per note")
+    key = Key.parse(options.key)
+    printer = NotePrinter(engine, sampler.chord_name_for, flats=bool(key.flats))
+    say(f"playing {key.name} at {options.bpm:g} bpm into {output.name} "
+        f"({predictor.name}, seed {options.seed}); Ctrl-C stops")
+    outcome = perform(engine, printer, take, say)
+    report(engine, outcome, say)
+    if take is not None and take.error is None:
+        say(f"take written to {take.path} ({take.notes_written} notes)")
+    return outcome.status
+
+
+def make_take(options: Options, model: str, sampler: EngineSampler,
+              gate: float) -> TakeRecorder | None:
+    """The take recorder for ``--record`` (the path is checked again: it fails at start)."""
+    if options.record is None:
+        return None
+    key = sampler.describe()["key"]
+    info = TakeInfo(options.bpm, key, options.seed, model, options.channel, gate)
+    return TakeRecorder(options.record, info)
