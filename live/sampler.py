@@ -126,14 +126,16 @@ class TheorySampler:
                onset_tick: int | None = None) -> Choice:
         """Pick the next event; ``onset_tick`` defaults to where the last one ended."""
         s, t, st = self._settings, self._tables, self.state
+        logits = None if pitch_logits is None else self._check(pitch_logits, self._n_pitches)
+        durations = None if duration_logits is None else self._check(duration_logits,
+                                                                     t.durations.size)
         onset = st.next_onset if onset_tick is None else int(onset_tick)
-        u = st.rng.random(DRAWS)
+        u = st.rng.random(DRAWS)  # after the checks: a refused call leaves the state alone
         bar_pos = onset % t.bar_ticks // QUANTUM
         level = t.levels[bar_pos]
         ci = self.chord_index(onset)
         slot, cadence = phrase.locate(s, st, onset)
         temp = t.cadence_temperature if cadence else t.temperatures[slot]
-        logits = None if pitch_logits is None else self._check(pitch_logits, self._n_pitches)
         p_rest = (rest_probability(logits, s, st) if rest_allowed(
             s, st, cadence, t.bar_ticks, self._min_duration) else 0.0)
         if u[0] < p_rest:
@@ -142,7 +144,7 @@ class TheorySampler:
             pid = self._pitch(logits, (u[0] - p_rest) / (1.0 - p_rest), u[2], level, ci, slot,
                               cadence, temp)
         kind = REST if pid == 0 else (CADENCE if cadence else NOTE)
-        did = self._duration(duration_logits, u[1], kind, bar_pos, onset,
+        did = self._duration(durations, u[1], kind, bar_pos, onset,
                              min(temp, s.temperature))
         duration = int(t.durations[did])
         pitch = None if pid == 0 else pid - 1 + self.vocab.pitch_min
@@ -208,7 +210,7 @@ class TheorySampler:
                   onset: int, temp: float) -> int:
         s, t = self._settings, self._tables
         bias = t.duration_bias[kind, bar_pos]
-        y = bias.copy() if logits is None else np.add(self._check(logits, bias.size), bias)
+        y = bias.copy() if logits is None else np.add(logits, bias)
         if kind == CADENCE and s.phrase_bars:
             phrase_ticks = s.phrase_bars * t.bar_ticks
             ends = onset % phrase_ticks + t.durations

@@ -3,7 +3,8 @@
 The engine swaps the whole value between two notes (``dataclasses.replace(s, key=...)`` or
 ``TheorySampler.update(key=...)``); the next note uses it, and the sampler's state (phrase
 position, history, RNG) carries on. ``key`` and ``progression`` also accept text ("F# dorian",
-"ii-V-I"); an empty progression means the key's default (``theory_chords``).
+"ii-V-I") or a list of numerals; an empty progression (or None) means the key's default
+(``theory_chords``), which then follows every key change.
 
 Defaults and what each field does:
 
@@ -87,7 +88,9 @@ class SamplerSettings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", Key.parse(self.key))
-        if isinstance(self.progression, str) or any(
+        if self.progression is None:
+            object.__setattr__(self, "progression", ())
+        elif isinstance(self.progression, str) or any(
                 not isinstance(n, Numeral) for n in self.progression):
             progression = parse_progression(self.progression) if self.progression else ()
             object.__setattr__(self, "progression", progression)

@@ -44,6 +44,8 @@ def test_settings_read_key_and_progression_text():
     assert [n.text for n in s.progression] == ["ii", "V", "I"]
     assert [n.text for n in SamplerSettings(key="A minor").numerals] == ["i", "VI", "III", "VII"]
     assert [n.text for n in SamplerSettings(progression=["I", "IV"]).numerals] == ["I", "IV"]
+    assert SamplerSettings(progression=None).progression == () == SamplerSettings(
+        progression="").progression
     replaced = dataclasses.replace(s, key="F# dorian")
     assert replaced.key == Key.parse("F# dorian") and replaced.progression == s.progression
     assert hash(replaced) != hash(s)
@@ -141,10 +143,12 @@ def test_onsets_run_back_to_back_unless_the_engine_says_otherwise():
 
 def test_logits_of_the_wrong_size_are_refused_and_column_shapes_accepted():
     sampler = TheorySampler(seed=0)
+    untouched = TheorySampler(seed=0)
     with pytest.raises(SamplerError, match="logits have 10 values"):
         sampler.choose(np.zeros(10), np.zeros(VOCAB.n_durations))
     with pytest.raises(SamplerError):
         sampler.choose(np.zeros(VOCAB.n_pitches), np.zeros(3))
+    assert events(play(sampler, 20)) == events(play(untouched, 20))  # refusals draw nothing
     choice = sampler.choose(np.zeros((1, VOCAB.n_pitches), np.float32),
                             np.zeros((1, VOCAB.n_durations), np.float32))
     assert choice.duration in VOCAB.durations
@@ -253,3 +257,11 @@ def test_chord_names_follow_the_key_spelling_across_cached_settings():
     sampler.update(key="Gb")
     assert sampler.chord_name_for(BAR) == "Db"
     assert sampler.choose().why.chord == "Gb"
+
+
+def test_the_default_progression_follows_the_mode():
+    sampler = TheorySampler(SamplerSettings(key="C"), seed=0)
+    sampler.update(key="A minor")
+    assert [sampler.chord_name_for(b * BAR) for b in range(4)] == ["Am", "F", "C", "G"]
+    sampler.update(key="G mixolydian")
+    assert [sampler.chord_name_for(b * BAR) for b in range(3)] == ["G", "F", "C"]
