@@ -8,35 +8,35 @@ position, history, RNG) carries on. ``key`` and ``progression`` also accept text
 
 Defaults and what each field does:
 
-========================  =========  ===================================================
-field                     default    meaning
-========================  =========  ===================================================
-key                       C major    scale for ``strictness``, tonic for cadences
-strictness                0.8        0: model only; 1: out-of-key notes never play; between:
-                                     an out-of-key note's probability x (1 - s) ** 3
-progression               ()         Roman numerals, one chord per ``bars_per_chord`` bars
-bars_per_chord            1
-beats_per_bar, beat_ticks 4, 480     the meter (6/8: 6 beats of 240 ticks)
-phrase_length             8          notes per phrase (rests don't count); last = cadence
-phrase_bars               0          > 0: phrases of that many bars instead (cadence = the
-                                     first note of the last bar)
-direction                 "auto"     auto (rise then fall), up, down, none
-contour                   1.0        strength of the direction bias (0 = none)
-temperature               1.0        base temperature, shaped along the phrase
-temperature_swing         1.0        depth of that shape (0 = flat)
-register_low/high         60, 84     soft walls (MIDI notes); hard limit an octave past
-max_repeats               3          most times the same pitch sounds in a row
-ngram_n / _strength /     3, 1.0,    penalise continuing an n-gram (of ``ngram_on``:
-_memory / ngram_on        16, int.   "interval" or "pitch") seen in the last notes
-rest_bias                 0.0        log-odds added to the model's rest (-inf: never rest)
-rest_rate                 0.04       least rest probability (flat logits rest this often)
-breath                    0.3        least rest probability just after a cadence
-max_rests_in_row          1          and silence never lasts more than one bar
-cadence_rate              0.75       share of cadences aimed at the tonic (others: chord tone)
-rhythm                    1.0        weight of the rhythm shaping of durations (0 = model)
-velocity, accent,         80, 1.0,   base velocity, accent depth, humanise spread
-humanise                  3.0        (velocity units, seeded)
-========================  =========  ===================================================
+==========================  ==============  ====================================================
+field                       default         meaning
+==========================  ==============  ====================================================
+key                         C major         scale for ``strictness``, tonic for cadences
+strictness                  0.8             0: no key penalty; 1: out-of-key notes never play;
+                                            between: their probability x (1 - s) ** 3
+progression                 ()              Roman numerals, a chord per ``bars_per_chord`` bars
+bars_per_chord              1
+beats_per_bar, beat_ticks   4, 480          the meter (6/8: 6 beats of 240 ticks)
+phrase_length               8               notes per phrase (rests don't count); last: cadence
+phrase_bars                 0               > 0: phrases of that many bars instead (cadence:
+                                            the first note of the last bar)
+direction                   "auto"          auto (rise then fall), up, down, none
+contour                     1.0             strength of the direction bias (0 = none)
+temperature                 1.0             base temperature, shaped along the phrase
+temperature_swing           1.0             depth of that shape (0 = flat)
+register_low, _high         60, 84          soft walls; hard limit an octave past them
+max_repeats                 3               most times one pitch sounds in a row
+ngram_n, ngram_strength     3, 1.0          continuing an n-gram (of intervals or pitches)
+ngram_memory, ngram_on      16, "interval"  seen in the last notes costs strength per use
+rest_bias                   0.0             added to the model's rest log-odds (-inf: none)
+rest_rate                   0.04            least rest probability (flat logits: this)
+breath                      0.3             least rest probability right after a cadence
+max_rests_in_row            1               and never more than one bar of silence
+cadence_rate                0.75            cadences aimed at the tonic (others: chord tones)
+rhythm                      1.0             weight of the duration shaping (0 = model only)
+velocity, accent            80, 1.0         base velocity, accent depth (``velocity``)
+humanise                    3.0             velocity jitter spread, seeded
+==========================  ==============  ====================================================
 """
 
 from __future__ import annotations
