@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     except MusicAIError as err:
         print(f"{PROG}: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside a performance (its own handler stops the engine)
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

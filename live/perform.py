@@ -41,26 +41,30 @@ def _play(engine: Engine) -> None:
         return
 
 
-def perform(engine: Engine, printer: NotePrinter | None, take: TakeRecorder | None,
-            say: Callable[[str], None]) -> Outcome:
-    """Play until the engine stops; every path ends with the port silenced and closed."""
+def perform(engine: Engine, printer: NotePrinter | None,
+            take: TakeRecorder | None) -> Outcome:
+    """Play until the engine stops; every path ends with the port silenced and closed.
+
+    The signal handlers cover the clean-up too, so a Ctrl-C while the port closes cannot
+    interrupt it halfway."""
     thread = threading.Thread(target=_play, args=(engine,), name="engine", daemon=True)
-    watch = PortWatch(engine.output)
     forced = threading.Event()
     outcome = Outcome()
-    try:
-        if take is not None:
-            take.start()
-        with switch_interval(SWITCH_INTERVAL), \
-                stop_on_signals(engine.stop, forced.set) as signals:
+    watch: PortWatch | None = None
+    with stop_on_signals(engine.stop, forced.set) as signals, switch_interval(SWITCH_INTERVAL):
+        try:
+            watch = PortWatch(engine.output)
+            if take is not None:
+                take.start()
             thread.start()
             _wait(thread, engine, printer, watch, signals, forced)
-            outcome.signal = signals.name
-    finally:
-        engine.output.close()  # note-offs for anything still sounding, CC 123 and CC 120
-        watch.close()
-        if take is not None:
-            take.close()
+        finally:
+            engine.output.close()  # note-offs for anything still sounding, CC 123 and CC 120
+            if watch is not None:
+                watch.close()
+            if take is not None:
+                take.close()
+        outcome.signal = signals.name
     if printer is not None:
         printer.drain()
     _judge(engine, take, thread, outcome)

@@ -125,7 +125,7 @@ def run(options: Options) -> int:
     printer = NotePrinter(engine, sampler.chord_name_for, flats=bool(key.flats))
     say(f"playing {key.name} at {options.bpm:g} bpm into {output.name} "
         f"({predictor.name}, seed {options.seed}); Ctrl-C stops")
-    outcome = perform(engine, printer, take, say)
+    outcome = perform(engine, printer, take)
     report(engine, outcome, say)
     if take is not None and take.error is None:
         say(f"take written to {take.path} ({take.notes_written} notes)")

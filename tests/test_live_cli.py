@@ -130,6 +130,8 @@ def test_same_seed_same_performance(midi_receiver: ReceiverFactory) -> None:
     (("--bars", "-1"), "must be above 0"),
     (("--model", "missing.onnx"), "missing.onnx: no such file"),
     (("--record", "no/such/folder/take.mid"), "folder 'no/such/folder' does not exist"),
+    (("--backend", "jack"), "JACK: cannot connect"),  # asked for by name: no quiet fallback
+    (("--list-ports",), "no MIDI system found"),
 ])
 def test_bad_values_are_one_line_and_exit_2(args: tuple[str, ...], says: str) -> None:
     line = one_line_error(live(*args, "--bars", "1", env=NO_SERVER))

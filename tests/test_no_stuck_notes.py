@@ -154,7 +154,7 @@ def test_an_engine_error_silences_and_reports() -> None:
     out = RecordingOutput()
     engine = Engine(TheoryOnlyPredictor(), FailingSampler(), out, clock=WallClock(),
                     settings=EngineSettings(bpm=400, preroll=0.01, gate=1.0))
-    outcome = perform(engine, None, None, lambda line: None)
+    outcome = perform(engine, None, None)
     assert outcome.status == 1 and outcome.problem == "engine stopped: RuntimeError: boom"
     assert out.sounding == frozenset()
     tail = [s.message for s in out.sent if s.time is None]  # the panic traffic
@@ -195,7 +195,7 @@ def test_an_engine_that_will_not_stop_is_silenced_from_the_main_thread(
     killer = threading.Thread(target=terminate_once_hung)
     killer.start()
     try:
-        outcome = perform(engine, None, None, lambda line: None)
+        outcome = perform(engine, None, None)
     finally:
         predictor.release.set()
         killer.join()
