@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from .engine import Engine
 from .headless import NotePrinter
-from .midi.backends import PortWatch
 from .midi.signals import stop_on_signals, switch_interval
 from .midi.take import TakeRecorder
+from .midi.watch import PortWatch
 
 STOP_GRACE = 2.0  # seconds between a stop signal and silencing from the main thread
 WATCH_EVERY = 1.0  # seconds between looks at the output port

@@ -18,13 +18,13 @@ from musicai.live.errors import PortError
 from musicai.live.midi.backends import (
     CLIENT,
     NullOutput,
-    PortWatch,
     RtMidiOutput,
     choose_backend,
     open_for,
     open_output,
 )
 from musicai.live.midi.discovery import list_ports, match_port
+from musicai.live.midi.watch import PortWatch
 
 if TYPE_CHECKING:
     from conftest import MidiReceiver

@@ -3,7 +3,7 @@
 ``RtMidiOutput`` is the whole backend the port template needs: ``_send`` and ``_close``. A
 send that python-rtmidi refuses becomes ``OSError`` (the template then marks the port lost and
 the engine stops and silences). JACK and ALSA do not tell a sender that its destination went
-away, so ``PortWatch`` looks from the main thread and marks the port lost for them.
+away, so ``watch.PortWatch`` looks from the main thread and marks the port lost for them.
 """
 
 from __future__ import annotations
@@ -142,27 +142,3 @@ def open_for(backend_arg: str | None, port: str | None,
         if port is not None:
             raise
         return NullOutput(), f"{err}; playing to the screen only (--record FILE.mid keeps it)"
-
-
-class PortWatch:
-    """From the main thread, every call to ``check``: has our destination port vanished?"""
-
-    def __init__(self, output: OutputPort) -> None:
-        self.output = output
-        self._probe: object | None = None
-        if isinstance(output, RtMidiOutput) and not output.virtual:
-            self._probe = client(output.backend, "out", f"{CLIENT}-watch")
-
-    def check(self) -> bool:
-        """False (and the port marked gone) once the destination is no longer listed."""
-        if self._probe is None or not isinstance(self.output, RtMidiOutput):
-            return True
-        if self.output.name in self._probe.get_ports():
-            return True
-        self.output.mark_gone("disappeared (unplugged, or its program quit)")
-        return False
-
-    def close(self) -> None:
-        if self._probe is not None:
-            self._probe.delete()
-            self._probe = None

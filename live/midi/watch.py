@@ -1,0 +1,47 @@
+"""Noticing that the port we play into has gone (unplugged, or its program quit).
+
+JACK and ALSA keep accepting messages for a destination that no longer exists, so the engine
+would play on into nothing. Once a second the main thread lists the destinations through a
+separate client (never the one the engine sends on: ALSA handles are not thread-safe) and,
+when ours is missing, marks the port gone: the engine's next send fails and the run stops
+with one line. Known limit: a JACK server that dies is not seen (python-rtmidi's port list
+goes stale and sends still succeed); nothing can sound through a dead server anyway.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .backends import CLIENT, RtMidiOutput
+from .discovery import client
+from .ports import OutputPort
+
+
+def _stable(name: str) -> str:
+    """A port name without the device index Windows MM appends (it shifts on replugging)."""
+    head, _, tail = name.rpartition(" ")
+    return head if head and tail.isdigit() and sys.platform == "win32" else name
+
+
+class PortWatch:
+    """Watches an output opened onto someone else's port; virtual ports need no watching."""
+
+    def __init__(self, output: OutputPort) -> None:
+        self.output = output
+        self._probe: object | None = None
+        if isinstance(output, RtMidiOutput) and not output.virtual:
+            self._probe = client(output.backend, "out", f"{CLIENT}-watch")
+
+    def check(self) -> bool:
+        """False (and the port marked gone) once the destination is no longer listed."""
+        if self._probe is None or not isinstance(self.output, RtMidiOutput):
+            return True
+        if _stable(self.output.name) in {_stable(n) for n in self._probe.get_ports()}:
+            return True
+        self.output.mark_gone("disappeared (unplugged, or its program quit)")
+        return False
+
+    def close(self) -> None:
+        if self._probe is not None:
+            self._probe.delete()
+            self._probe = None
