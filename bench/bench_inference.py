@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         keras_seed = keras_model(seed)
         rows = [
             Row("stream step, onnxruntime", measure(step_call(stream), calls["step"], 500)),
+            Row("stream step, ORT + IOBinding", measure(bound_step_call(stream), calls["step"],
+                                                        500)),
             Row("seed window, onnxruntime", measure(window_call(seed), calls["window"], 20)),
             Row("seed window, Keras model.predict",
                 measure(predict_call(keras_seed, seed), calls["predict"], 3)),
@@ -138,6 +140,32 @@ def step_call(model: ModelFile):
     return call
 
 
+def bound_step_call(model: ModelFile):
+    """The same step with IOBinding: states ping-pong between two preallocated buffer sets,
+    so a call allocates nothing and converts nothing (what an engine can do to save ~30 us)."""
+    session, meta = model.session, model.metadata
+    event = one_event(meta.vocabulary, 1)
+    sets = [model.initial_states(1) for _ in range(2)]
+    logits = {t.name: np.zeros((1, 1, t.shape[-1]), np.float32) for t in meta.outputs}
+    pairs = [(s.h_out, s.h_in) for s in meta.states] + [(s.c_out, s.c_in) for s in meta.states]
+    bindings = []
+    for k in range(2):
+        binding = session.io_binding()
+        for name, value in (*event.items(), *sets[k].items()):
+            binding.bind_cpu_input(name, value)
+        outputs = [(out, sets[1 - k][state]) for out, state in pairs] + list(logits.items())
+        for name, buffer in outputs:
+            binding.bind_output(name, "cpu", 0, np.float32, list(buffer.shape),
+                                buffer.ctypes.data)
+        bindings.append(binding)
+    turn = [0]
+
+    def call() -> None:
+        session.run_with_iobinding(bindings[turn[0]])
+        turn[0] ^= 1
+    return call
+
+
 def window_call(model: ModelFile):
     session = model.session
     feeds = one_event(model.metadata.vocabulary, model.metadata.window)
@@ -155,7 +183,7 @@ def eager_call(keras_seed, seed: ModelFile):
 
 
 def print_table(rows: list[Row], stream: ModelFile, seed: ModelFile, notes: list[str]) -> None:
-    base = rows[1].latency.p50_ms
+    base = next(r for r in rows if r.name.startswith("seed window, onnx")).latency.p50_ms
     units = stream.metadata.states[0].units if stream.metadata.states else 0
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"one thread; stream {len(stream.metadata.states)}x{units} LSTM step graph, "
@@ -168,11 +196,12 @@ def print_table(rows: list[Row], stream: ModelFile, seed: ModelFile, notes: list
         lat = row.latency
         print(f"{row.name:34} {lat.calls:>6} {lat.p50_ms:>9.3f} {lat.p99_ms:>9.3f} "
               f"{lat.p50_ms / base:>16.2f}x")
-    step = rows[0].latency
-    verdict = ("met" if step.p50_ms <= TARGET_P50_MS and step.p99_ms <= TARGET_P99_MS
-               else "MISSED")
-    print(f"live target (stream step p50 <= {TARGET_P50_MS} ms, p99 <= {TARGET_P99_MS} ms): "
-          f"{verdict}")
+    for row in rows[:2]:
+        lat = row.latency
+        verdict = "met" if lat.p50_ms <= TARGET_P50_MS and lat.p99_ms <= TARGET_P99_MS \
+            else "MISSED"
+        print(f"live target (p50 <= {TARGET_P50_MS} ms, p99 <= {TARGET_P99_MS} ms), "
+              f"{row.name}: {verdict}")
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def _check_parity(report: VerifyReport, model: ModelFile, reference: KerasRefere
     quantized = bool(model.metadata.quantization)
     if model.metadata.is_step:
         diffs, positions = _step_parity(model, reference, sequences)
-        what = f"{positions} positions of {len(sequences.melodies)} {sequences.source}"
+        what = f"{positions} positions of {sequences.source}"
     else:
         diffs, count = _window_parity(model, reference, sequences)
         what = f"{count} windows of {sequences.source}"
