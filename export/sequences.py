@@ -50,7 +50,8 @@ def load_sequences(data: Path | None, config: TrainConfig, *, count: int = 16,
                          f"(need {_min_length(config)} events); pass more data")
     clipped = [EncodedMelody(*(getattr(m, k)[:max_events] for k in
                                ("pitch", "duration", "harmony", "instrument"))) for m in usable]
-    return Sequences(clipped, f"held-out melodies of {data} ({len(clipped)} of {len(melodies)})")
+    return Sequences(clipped, f"held-out melodies of {data} ({len(clipped)} of "
+                              f"{len(melodies)}, at most {max_events} events each)")
 
 
 def heldout_melodies(data: Path, config: TrainConfig,
