@@ -282,7 +282,7 @@ class Engine:
         keep = []
         for change, arrived in self._pending:
             if self._is_due(change.when, arrived, onset):
-                self._apply(change)
+                self._apply(change, onset)
             else:
                 keep.append((change, arrived))
         self._pending = keep
@@ -298,7 +298,8 @@ class Engine:
             return onset >= -(-max(arrived, 1) // bar) * bar
         return bool(self.sampler.describe().get("phrase_start", True))
 
-    def _apply(self, change: Change) -> None:
+    def _apply(self, change: Change, onset: int | None = None) -> None:
+        """Apply one change; listeners get the tick it lands on (the note's onset)."""
         try:
             if change.setting == "bpm":
                 self.tempo.set_bpm(float(change.value), self.clock.now())
@@ -314,7 +315,7 @@ class Engine:
         except (MusicAIError, ValueError, TypeError) as err:
             self._message = f"{change.setting}: {err}"
             return
-        tick = int(self.tempo.tick_at(self.clock.now()))
+        tick = onset if onset is not None else int(self.tempo.tick_at(self.clock.now()))
         for listener in self.change_listeners:
             listener(tick, change.setting, change.value)
 

@@ -105,6 +105,7 @@ class WindowPredictor:
         self.model = model
         self.vocab = model.metadata.vocabulary
         self.name = model.path.stem
+        self.session = model.session
         self.window = int(model.metadata.window or 0)
         if self.window < 1:
             raise ModelFileError(model.path, "a window model without a window length; "

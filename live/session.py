@@ -19,6 +19,7 @@ from .midi.backends import NO_MIDI, choose_backend, open_for
 from .midi.discovery import TITLES
 from .midi.discovery import list_ports as backend_ports
 from .midi.take import TakeInfo, TakeRecorder, check_path
+from .onnx_predictors import load_predictor
 from .perform import perform, report
 from .sampler import TheorySampler
 from .sampler_settings import SamplerSettings
@@ -65,15 +66,6 @@ class Options:
     def sampler_settings(self) -> SamplerSettings:
         return SamplerSettings(key=self.key, progression=self.progression or (),
                                direction=self.direction, temperature=self.temperature)
-
-
-def load_predictor(path: str | Path) -> Predictor:
-    """The predictor for a model file. Seam for the ONNX predictors (the lead fills this):
-    today a MusicAI model file is recognised and refused with a way out."""
-    from .model_file import open_model
-
-    open_model(path)  # raises ModelFileError (one line) for anything that is not our model
-    raise ModelFileError(path, "playing ONNX models is not built yet; use --model none")
 
 
 def choose_predictor(model: str | None) -> tuple[Predictor, str | None]:

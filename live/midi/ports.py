@@ -28,9 +28,9 @@ class OutputPort:
     # the template ---------------------------------------------------------------------------
     def send(self, message: Sequence[int], when: float | None = None) -> None:
         """Send one message; ``when`` is the scheduled time, for outputs that record it."""
-        if self.closed:
-            raise ValueError(f"port {self.name!r} is closed")
         with self._lock:
+            if self.closed:  # checked under the lock: close() may run on another thread
+                raise ValueError(f"port {self.name!r} is closed")
             self._book(message)
             try:
                 self._send(message, when)
@@ -40,15 +40,16 @@ class OutputPort:
 
     def panic(self) -> None:
         """Note-off for every sounding note, then All Notes Off and All Sound Off per channel."""
-        if self.closed:
-            return
         with self._lock:
+            if self.closed:
+                return
             pending = sorted(self._sounding)
             self._sounding.clear()
             messages = [note_off(ch, pitch) for ch, pitch in pending]
             for channel in sorted(self._channels_used):
                 messages.append(control_change(channel, ALL_NOTES_OFF, 0))
                 messages.append(control_change(channel, ALL_SOUND_OFF, 0))
+            self._channels_used.clear()  # silenced: a second panic has nothing to say
             for message in messages:
                 try:
                     self._send(message, None)
