@@ -16,6 +16,13 @@ tempo change re-times everything still ahead and keeps the phase. Commands come 
 non-blocking queue; ``snapshot`` is replaced, never mutated, after every note, for any UI to
 read from any thread. Whatever happens (stop, error, lost port) every note this engine
 started is stopped: the output port's panic runs in a ``finally``.
+
+A ``Jam`` (live input, MIDI clock; ``live/jam.py``) plugs in at three points, all on this
+thread: ``poll`` whenever the engine drains its commands (input is drained there, and what it
+returns is echoed), ``absorb`` + ``turn`` at the top of each note (the player's notes enter the
+predictor off the critical path, and ``turn`` says when the engine may play: later, never for
+now, or at a new position). With ``clock_out`` the engine sends 24 PPQN MIDI clock from the
+same timeline as its note-offs, plus Start and Stop.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import math
 import queue
 import threading
 import time
@@ -39,7 +47,7 @@ from .encoding import NoteEvent
 from .encoding.grid import TICKS_PER_QUARTER
 from .errors import MusicAIError
 from .inference import Predictor, TheoryOnlyPredictor
-from .midi.messages import note_off, note_on
+from .midi.messages import CLOCK, CLOCK_TICKS, START, STOP, note_off, note_on
 from .midi.ports import OutputPort
 from .stats import TimingRing
 from .tempo import TempoMap, check_bpm
@@ -50,6 +58,22 @@ class Sampler(Protocol):
 
     def choose(self, pitch_logits: np.ndarray, duration_logits: np.ndarray,
                onset_tick: int) -> Any: ...
+
+    def apply(self, setting: str, value: object) -> None: ...
+
+    def describe(self) -> dict: ...
+
+
+class Jam(Protocol):
+    """Live input and transport (``live/jam.py``); every call comes from the engine thread."""
+
+    settings: tuple[str, ...]  # Change settings the jam takes (e.g. "jam")
+
+    def poll(self, now: float) -> list[list[int]]: ...  # drain input; messages to echo now
+
+    def absorb(self) -> bool: ...  # commit the player's notes; True if any (re-predict)
+
+    def turn(self, onset: int) -> int | None: ...  # where to play next; None: hold
 
     def apply(self, setting: str, value: object) -> None: ...
 
@@ -89,6 +113,7 @@ class EngineSnapshot:
     port_ok: bool = True
     message: str = ""
     predictor: str = ""
+    jam: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +128,8 @@ class EngineSettings:
     beats_per_bar: int = 4
     instrument: int = 0  # GM family passed to the predictor
     history: int = 256  # notes kept for the piano roll
+    clock_out: bool = False  # send 24 PPQN MIDI clock, Start and Stop
+    hold: float = 0.1  # seconds between looks while holding (listening, transport stopped)
 
 
 class Engine:
@@ -135,6 +162,10 @@ class Engine:
                                        port=getattr(output, "name", ""),
                                        predictor=getattr(predictor, "name", ""))
         self.error: BaseException | None = None
+        self.jam: Jam | None = None
+        self._stale = False  # the predictor absorbed input since the logits were prepared
+        self._hush = False  # a panic/release came after the note was chosen: do not sound it
+        self._next_clock: int | None = None  # tick of the next outgoing clock pulse
 
     # control from any thread --------------------------------------------------------------
     def send(self, command: Command) -> None:
@@ -159,6 +190,9 @@ class Engine:
     def _run(self) -> None:
         s = self.settings
         self.tempo.start(self.clock.now() + s.preroll, 0)
+        if s.clock_out:
+            self._send([START], self.clock.now())
+            self._next_clock = 0
         end_tick = s.bars * s.beats_per_bar * TICKS_PER_QUARTER if s.bars else None
         onset = 0
         logits = self._prepare(onset)
@@ -166,11 +200,22 @@ class Engine:
         while not self._stop:
             if end_tick is not None and onset >= end_tick:
                 break
+            if self.jam is not None:
+                self._stale |= self.jam.absorb()
+                turn = self.jam.turn(onset)
+                if turn is None:
+                    if self._hold(end_tick):
+                        break
+                    continue
+                if turn != onset or self._stale:
+                    onset, self._stale = turn, False
+                    logits = self._prepare(onset)
             if not self._wait_for(onset, self.settings.lookahead):
                 continue  # woken by a command (tempo may have changed): re-plan
             self._apply_due(onset)
             if self._stop:
                 break
+            self._hush = False
             if logits is None:  # the deadline guard fired while preparing
                 logits, source = self._flat.predict(0), "fallback"
                 self.fallbacks += 1
@@ -180,10 +225,12 @@ class Engine:
             event = NoteEvent(choice.pitch, choice.duration, self.sampler.harmony_for(onset),
                               self.settings.instrument)
             while not self._wait_for(onset, 0.0):
-                if self._stop:
+                if self._stop or self._hush:
                     break
             if self._stop:
                 break
+            if self._hush:  # silenced between choosing and sounding: ask the jam again
+                continue
             late = self._sound(event, choice.velocity, onset)
             self._after_note(PlayedNote(onset, event.pitch, event.duration,
                                         choice.velocity, source, late))
@@ -202,22 +249,49 @@ class Engine:
         return None if self.clock.now() > choose_at else logits
 
     def _wait_for(self, onset: int, before: float) -> bool:
-        """Send due note-offs until ``before`` seconds ahead of ``onset``; False if woken."""
+        """Send due note-offs (and clock pulses) until ``before`` seconds ahead of ``onset``;
+        False if woken."""
         while True:
             target = self.tempo.time_of(onset) - before
-            if self._offs:
-                off_time = self.tempo.time_of(self._offs[0][0])
-                if off_time <= target:
-                    if not self.clock.wait_until(off_time, self._wake):
+            tick = self._next_timed()
+            if tick is not None:
+                when = self.tempo.time_of(tick)
+                if when <= target:
+                    if not self.clock.wait_until(when, self._wake):
                         self._drain_commands()
                         return False
-                    _, _, channel, pitch = heapq.heappop(self._offs)
-                    self._send(note_off(channel, pitch), off_time)
+                    self._fire(tick, when)
                     continue
             if self.clock.wait_until(target, self._wake):
                 return True
             self._drain_commands()
             return False
+
+    def _next_timed(self) -> int | None:
+        """Tick of the next note-off or outgoing clock pulse (the pulse first on a tie)."""
+        off = self._offs[0][0] if self._offs else None
+        pulse = self._next_clock
+        if pulse is None:
+            return off
+        return pulse if off is None or pulse <= off else off
+
+    def _fire(self, tick: int, when: float) -> None:
+        if self._next_clock == tick:
+            self._next_clock = tick + CLOCK_TICKS
+            self._send([CLOCK], when)
+            return
+        _, _, channel, pitch = heapq.heappop(self._offs)
+        self._send(note_off(channel, pitch), when)
+
+    def _hold(self, end_tick: int | None) -> bool:
+        """Nothing to play yet (the player's turn, or the transport is stopped): send what
+        falls due and wait for input, in slices. True once the bars are over."""
+        now = self.clock.now()
+        if end_tick is not None and self.tempo.tick_at(now) >= end_tick:
+            return True
+        if not self._wait_for(math.ceil(self.tempo.tick_at(now + self.settings.hold)), 0.0):
+            self._publish(True)  # woken by input: show the jam's new state
+        return False
 
     def _sound(self, event: NoteEvent, velocity: int, onset: int) -> float:
         scheduled = self.tempo.time_of(onset)
@@ -250,12 +324,20 @@ class Engine:
 
     def _silence(self) -> None:
         self._offs.clear()
+        with contextlib.suppress(OSError, ValueError):
+            if self._next_clock is not None:
+                self._next_clock = None
+                self.output.send([STOP], self.clock.now())
         with contextlib.suppress(OSError):
             self.output.panic()
 
     # commands ---------------------------------------------------------------------------------
     def _drain_commands(self) -> None:
         self._wake.clear()
+        if self.jam is not None:
+            now = self.clock.now()
+            for message in self.jam.poll(now):
+                self._send(message, now)
         now_tick = int(self.tempo.tick_at(self.clock.now()))
         while True:
             try:
@@ -274,8 +356,15 @@ class Engine:
             self._stop = True
         elif name == "panic":
             self._offs.clear()
+            self._hush = True
             self.output.panic()
             self._message = "panic: all notes off"
+        elif name == "release":  # the engine's own notes off now (the player takes over)
+            self._hush = True
+            now = self.clock.now()
+            while self._offs:
+                _, _, channel, pitch = heapq.heappop(self._offs)
+                self._send(note_off(channel, pitch), now)
 
     def _apply_due(self, onset: int) -> None:
         self._drain_commands()
@@ -310,6 +399,8 @@ class Engine:
                 self.settings.channel = channel
             elif change.setting == "mute":
                 self._muted = bool(change.value)
+            elif self.jam is not None and change.setting in self.jam.settings:
+                self.jam.apply(change.setting, change.value)
             else:
                 self.sampler.apply(change.setting, change.value)
         except (MusicAIError, ValueError, TypeError) as err:
@@ -349,6 +440,7 @@ class Engine:
             port_ok=self.output.lost is None,
             message=self._message,
             predictor=getattr(self.predictor, "name", ""),
+            jam=self.jam.describe() if self.jam is not None else {},
         )
 
     @property

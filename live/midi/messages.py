@@ -8,6 +8,9 @@ from __future__ import annotations
 
 NOTE_OFF, NOTE_ON, CONTROL_CHANGE, PROGRAM_CHANGE = 0x80, 0x90, 0xB0, 0xC0
 ALL_SOUND_OFF, ALL_NOTES_OFF = 120, 123
+#: System real-time: timing clock (24 per quarter note), Start, Continue, Stop.
+CLOCK, START, CONTINUE, STOP = 0xF8, 0xFA, 0xFB, 0xFC
+CLOCK_TICKS = 20  # engine ticks (480 per quarter) per clock pulse
 
 
 def note_on(channel: int, pitch: int, velocity: int) -> list[int]:
