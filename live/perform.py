@@ -13,12 +13,12 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .engine import Engine
 from .headless import NotePrinter
-from .midi.signals import stop_on_signals, switch_interval
+from .midi.signals import StopSignals, stop_on_signals, switch_interval
 from .midi.take import TakeRecorder
 from .midi.watch import PortWatch
 
@@ -41,12 +41,18 @@ def _play(engine: Engine) -> None:
         return
 
 
-def perform(engine: Engine, printer: NotePrinter | None,
-            take: TakeRecorder | None) -> Outcome:
+Foreground = Callable[["Minder"], None]
+
+
+def perform(engine: Engine, printer: NotePrinter | None, take: TakeRecorder | None,
+            foreground: Foreground | None = None,
+            chores: Sequence[Callable[[], None]] = ()) -> Outcome:
     """Play until the engine stops; every path ends with the port silenced and closed.
 
-    The signal handlers cover the clean-up too, so a Ctrl-C while the port closes cannot
-    interrupt it halfway."""
+    ``foreground`` (the terminal UI) replaces the headless wait loop and must call
+    ``Minder.step`` often; ``chores`` run on each turn of the headless loop (a live-coding
+    script). The signal handlers cover the clean-up too, so a Ctrl-C while the port closes
+    cannot interrupt it halfway."""
     thread = threading.Thread(target=_play, args=(engine,), name="engine", daemon=True)
     forced = threading.Event()
     outcome = Outcome()
@@ -57,7 +63,11 @@ def perform(engine: Engine, printer: NotePrinter | None,
             if take is not None:
                 take.start()
             thread.start()
-            _wait(thread, engine, printer, watch, signals, forced)
+            minder = Minder(thread, engine, watch, signals, forced)
+            if foreground is not None:
+                foreground(minder)
+            else:
+                _wait(minder, printer, chores)
         finally:
             engine.output.close()  # note-offs for anything still sounding, CC 123 and CC 120
             if watch is not None:
@@ -71,24 +81,49 @@ def perform(engine: Engine, printer: NotePrinter | None,
     return outcome
 
 
-def _wait(thread: threading.Thread, engine: Engine, printer: NotePrinter | None,
-          watch: PortWatch, signals: object, forced: threading.Event) -> None:
-    next_look = time.monotonic() + WATCH_EVERY
-    stop_asked: float | None = None
-    while thread.is_alive():
+class Minder:
+    """The main thread's duties while the engine plays: the port watch, stop signals and the
+    grace period after a stop, in steps a wait loop or a UI timer can take."""
+
+    def __init__(self, thread: threading.Thread, engine: Engine, watch: PortWatch,
+                 signals: StopSignals, forced: threading.Event) -> None:
+        self.thread, self.engine, self.watch = thread, engine, watch
+        self.signals, self.forced = signals, forced
+        self.next_look = time.monotonic() + WATCH_EVERY
+        self.stop_asked: float | None = None
+
+    def ask_stop(self) -> None:
+        """Stop the engine as a signal would (the grace period applies)."""
+        self.engine.stop()
+        if self.stop_asked is None:
+            self.stop_asked = time.monotonic()
+
+    def step(self) -> bool:
+        """One look; False once the engine has ended, or had to be silenced from here."""
+        if not self.thread.is_alive():
+            return False
+        now = time.monotonic()
+        if self.signals.received and self.stop_asked is None:
+            self.stop_asked = now
+        if self.forced.is_set() or (self.stop_asked is not None
+                                    and now - self.stop_asked > STOP_GRACE):
+            self.engine.output.panic()  # the lock orders this after any send in flight
+            return False
+        if now >= self.next_look:
+            self.watch.check()
+            self.next_look = now + WATCH_EVERY
+        return True
+
+
+def _wait(minder: Minder, printer: NotePrinter | None,
+          chores: Sequence[Callable[[], None]]) -> None:
+    while minder.step():
         if printer is not None:
             printer.drain(timeout=0.05)
         else:
-            thread.join(0.05)
-        now = time.monotonic()
-        if signals.received and stop_asked is None:
-            stop_asked = now
-        if forced.is_set() or (stop_asked is not None and now - stop_asked > STOP_GRACE):
-            engine.output.panic()  # the lock orders this after any send in flight
-            return
-        if now >= next_look:
-            watch.check()
-            next_look = now + WATCH_EVERY
+            minder.thread.join(0.05)
+        for chore in chores:
+            chore()
 
 
 def _judge(engine: Engine, take: TakeRecorder | None, thread: threading.Thread,

@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 
+from . import phrase
 from .errors import SamplerError
 from .sampler import Choice, TheorySampler
 from .sampler_settings import SamplerSettings
@@ -41,12 +42,18 @@ class EngineSampler:
         self.sampler.update(**{setting: value})
 
     def describe(self) -> dict:
+        """Cached values only (it runs once per note on the engine thread); ``chord_index``,
+        ``phrase_slot`` and ``phrase_slots`` place the next note for a UI."""
         s, state = self.sampler.settings, self.sampler.state
         return {
             "key": s.key.name,
             "progression": "-".join(str(n) for n in s.numerals),
             "chord": self.sampler.chord_name_for(state.next_onset),
+            "chord_index": self.sampler.chord_index(state.next_onset),
             "direction": s.direction,
             "temperature": s.temperature,
+            "strictness": s.strictness,
             "phrase_start": state.phrase_pos == 0,
+            "phrase_slot": phrase.locate(s, state, state.next_onset)[0],
+            "phrase_slots": phrase.n_slots(s),
         }

@@ -46,6 +46,7 @@ class TakeInfo:
     model: str
     channel: int = 0  # 0..15
     gate: float = 0.92  # sounding share of a note's duration, as the engine plays it
+    origin: int = 0  # the engine tick that is the take's tick 0 (a take started mid-run)
 
 
 def build(info: TakeInfo, notes: list[tuple], changes: list[tuple]) -> mido.MidiFile:
@@ -61,6 +62,7 @@ def build(info: TakeInfo, notes: list[tuple], changes: list[tuple]) -> mido.Midi
     if signature:
         meta.append((0, mido.MetaMessage("key_signature", key=signature)))
     for tick, setting, value in changes:
+        tick = max(0, tick - info.origin)
         meta.append((tick, mido.MetaMessage("marker", text=f"{setting}={value}")))
         if setting == "bpm":
             meta.append((tick, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(value))))
@@ -69,10 +71,11 @@ def build(info: TakeInfo, notes: list[tuple], changes: list[tuple]) -> mido.Midi
                                                 key=key_signature(str(value)))))
     events: list[tuple[int, int, mido.Message]] = []
     for note, channel in notes:
-        if note.pitch is None:
+        if note.pitch is None or note.onset < info.origin:
             continue
-        off = note.onset + max(1, int(note.duration * info.gate))
-        events.append((note.onset, 1, mido.Message("note_on", channel=channel,
+        onset = note.onset - info.origin
+        off = onset + max(1, int(note.duration * info.gate))
+        events.append((onset, 1, mido.Message("note_on", channel=channel,
                                                    note=note.pitch, velocity=note.velocity)))
         events.append((off, 0, mido.Message("note_off", channel=channel, note=note.pitch,
                                                    velocity=0)))
