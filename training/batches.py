@@ -82,6 +82,7 @@ class _PlannedBatches(keras.utils.PyDataset):
         super().__init__()
         self.frames, self.unit_melody = frames, unit_melody
         self.batch_size, self.shuffle, self.max_steps = batch_size, shuffle, max_steps
+        self.seed = seed
         self.shifts = np.asarray(shifts if shifts else (0,), dtype=np.int64)
         self.augment = augment
         self.rng = np.random.default_rng(seed)
@@ -97,7 +98,13 @@ class _PlannedBatches(keras.utils.PyDataset):
             k = self.rng.integers(len(self.shifts), size=len(units))
             ok = self._allowed[units, k]
             shift = np.where(ok, self.shifts[k], 0)
-        order = self.rng.permutation(len(units)) if self.shuffle else np.arange(len(units))
+        if self.shuffle:
+            order = self.rng.permutation(len(units))
+        elif self.max_steps:  # a fixed random sample, the same every epoch (capped validation)
+            sample = np.random.default_rng(self.seed).permutation(len(units))
+            order = np.sort(sample[: self.max_steps * self.batch_size])
+        else:
+            order = np.arange(len(units))
         self.plan_units, self.plan_shift = units[order], shift[order]
 
     def __len__(self) -> int:

@@ -62,6 +62,8 @@ def build_train_parser() -> argparse.ArgumentParser:
                    help="random: one shift per example per epoch (default); all: every shift")
     p.add_argument("--val-fraction", type=float, help="share of pieces held out (default 0.1)")
     p.add_argument("--steps-per-epoch", type=int, help="cap batches per epoch (a time budget)")
+    p.add_argument("--validation-steps", type=int,
+                   help="cap validation batches: a fixed random sample of held-out examples")
     p.add_argument("--seed", type=int, help="random seed (default 1234)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--cache", type=Path,
@@ -103,7 +105,8 @@ def run_train(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate, window=args.window,
         sequence_length=args.sequence_length, transpositions=args.transpositions,
         augment=args.augment, validation_fraction=args.val_fraction,
-        steps_per_epoch=args.steps_per_epoch, seed=args.seed, stream_layers=args.layers,
+        steps_per_epoch=args.steps_per_epoch, validation_steps=args.validation_steps,
+        seed=args.seed, stream_layers=args.layers,
         **({"seed_units" if args.arch == "seed" else "stream_units": args.units}),
     )
     for name in ("epochs", "batch_size", "window", "sequence_length", "units", "layers"):

@@ -53,8 +53,11 @@ class TrainConfig:
     augment: str = "random"
     min_notes: int = 8
     seed: int = 1234
-    #: Cap on training examples per epoch (0 = all): a time budget for slow architectures.
+    #: Cap on training batches per epoch (0 = all): a time budget for slow architectures.
     steps_per_epoch: int = 0
+    #: Cap on validation batches (0 = all): a fixed random sample of held-out examples, the
+    #: same every epoch, so the seed model's epochs are not dominated by validation.
+    validation_steps: int = 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -92,7 +92,7 @@ def make_batches(config: TrainConfig, train: list[Melody], valid: list[Melody],
                             augment=config.augment, shuffle=True,
                             max_steps=config.steps_per_epoch, **common)
         val = WindowBatches(valid_frames, model.window, shifts=(0,), augment="random",
-                            shuffle=False, **common)
+                            shuffle=False, max_steps=config.validation_steps, **common)
         if val.examples == 0:
             raise UsageError(
                 f"no held-out melody is as long as the window ({model.window}); use a smaller "
@@ -104,7 +104,8 @@ def make_batches(config: TrainConfig, train: list[Melody], valid: list[Melody],
                               augment=config.augment, shuffle=True,
                               max_steps=config.steps_per_epoch, **common)
         val = SequenceBatches(valid_frames, model.sequence_length, shifts=(0,),
-                              augment="random", shuffle=False, **common)
+                              augment="random", shuffle=False,
+                              max_steps=config.validation_steps, **common)
         total = int(train_frames.lengths.sum())
         per_epoch = total * (len(config.transpositions) if config.augment == "all" else 1)
         if config.steps_per_epoch:
