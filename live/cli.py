@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .errors import MusicAIError
+from .jam_options import add_jam_arguments, jam_options
 from .midi.discovery import BACKENDS
 from .session import DEFAULT_MODEL, Options
 
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(automatic when stdout is not a terminal)")
     p.add_argument("--record", type=Path, default=None, metavar="FILE.mid",
                    help="write the take to a MIDI file (kept current every few seconds)")
+    add_jam_arguments(p)
     return p
 
 
@@ -84,6 +86,7 @@ def options_from(args: argparse.Namespace) -> Options:
         port=args.port, backend=args.backend, model=args.model, key=args.key, bpm=args.bpm,
         direction=args.direction, temperature=args.temperature, progression=args.progression,
         channel=args.channel - 1, seed=seed, bars=args.bars, record=args.record,
+        jam=jam_options(args),
         headless=args.headless or not sys.stdout.isatty(),
     ).checked()
 

@@ -176,6 +176,14 @@ class Engine:
     def stop(self) -> None:
         self.send(Action("stop"))
 
+    def tell(self, message: str) -> None:
+        """Show a line in the snapshot (the jam: input lost, back)."""
+        self._message = message
+
+    def wake(self) -> None:
+        """Make a waiting loop drain its commands and input now (any thread, never blocks)."""
+        self._wake.set()
+
     # the loop -------------------------------------------------------------------------------
     def run(self) -> None:
         """Play until stopped (or ``bars`` are done). Blocks; run it in a thread or process."""

@@ -58,3 +58,8 @@ class PortError(MusicAIError, OSError):
 
 class NoMidiSystemError(PortError):
     """No MIDI system on this machine (no ALSA sequencer, no JACK server, no CoreMIDI)."""
+
+
+class JamError(MusicAIError, ValueError):
+    """A jam setting that cannot be used: a mode, a CC map (string or TOML file), a split
+    point or clock option; names the value and what is accepted."""

@@ -38,9 +38,11 @@ from .meter import LEVELS
 from .repetition import ngram_continuations, repeated_pitch
 from .rests import rest_allowed, rest_probability
 from .rhythm import CADENCE, NOTE, PHRASE_END_BONUS, REST
+from .sampler_held import tables_with
 from .sampler_settings import SamplerSettings
 from .sampler_state import SamplerState
-from .sampler_tables import Tables, tables_for
+from .sampler_tables import Tables
+from .theory_chords import Chord
 from .velocity import velocity
 
 LEAP = 5  # semitones: an interval this large earns a step back (contour.RECOVERY)
@@ -86,6 +88,7 @@ class TheorySampler:
                  seed: int | None = None, state: SamplerState | None = None) -> None:
         self.vocab = vocab if vocab is not None else Vocabulary()
         self.state = state if state is not None else SamplerState.seeded(seed)
+        self._held: Chord | None = None
         self.settings = settings if settings is not None else SamplerSettings()
 
     # settings ------------------------------------------------------------------------------
@@ -95,7 +98,7 @@ class TheorySampler:
 
     @settings.setter
     def settings(self, value: SamplerSettings) -> None:
-        self._tables: Tables = tables_for(value, self.vocab)
+        self._tables: Tables = tables_with(value, self.vocab, self._held)
         self._settings = value
         self._min_duration = int(self._tables.durations.min())
         self._n_pitches = self.vocab.n_pitches
@@ -104,6 +107,16 @@ class TheorySampler:
         """Replace some settings fields from the next note on; returns the new settings."""
         self.settings = dataclasses.replace(self._settings, **changes)  # type: ignore[arg-type]
         return self._settings
+
+    @property
+    def held_chord(self) -> Chord | None:
+        return self._held
+
+    def hold_chord(self, chord: Chord | None) -> None:
+        """A chord the player holds stands in for the progression from the next note on
+        (``harmony_for``, chord tones, cadences); None goes back to the progression."""
+        self._held = chord
+        self.settings = self._settings
 
     # harmony -------------------------------------------------------------------------------
     def chord_index(self, onset_tick: int | None = None) -> int:

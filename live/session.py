@@ -8,13 +8,15 @@ hands the built engine to ``perform`` and turns the outcome into an exit status.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engine import Engine, EngineSettings
 from .errors import ModelFileError, NoMidiSystemError
 from .headless import NotePrinter
 from .inference import Predictor, TheoryOnlyPredictor
+from .jam_options import JamOptions
+from .jam_session import start_jam
 from .midi.backends import NO_MIDI, choose_backend, open_for
 from .midi.discovery import TITLES
 from .midi.discovery import list_ports as backend_ports
@@ -52,6 +54,7 @@ class Options:
     bars: int | None = None
     record: Path | None = None
     headless: bool = True
+    jam: JamOptions = field(default_factory=JamOptions)  # --input, --jam, ... (jam_options)
 
     def checked(self) -> Options:
         """Raise the first problem (TheoryError, SamplerError, TempoError, ...) as one line."""
@@ -101,13 +104,15 @@ def list_ports(backend: str | None) -> int:
 def run(options: Options) -> int:
     predictor, note = choose_predictor(options.model)
     sampler = build_sampler(options)
-    settings = EngineSettings(bpm=options.bpm, channel=options.channel, bars=options.bars)
+    settings = EngineSettings(bpm=options.bpm, channel=options.channel, bars=options.bars,
+                              clock_out=options.jam.clock_out)
     take = make_take(options, predictor.name, sampler, settings.gate)
     output, port_note = open_for(options.backend, options.port)
     for line in (note, port_note):
         if line:
             say(line)
     engine = Engine(predictor, sampler, output, settings=settings)
+    jam = start_jam(engine, options.jam, options.backend, say)
     if take is not None:
         engine.listeners.append(take.on_note)
         engine.change_listeners.append(take.on_change)
@@ -117,7 +122,9 @@ def run(options: Options) -> int:
     printer = NotePrinter(engine, sampler.chord_name_for, flats=bool(key.flats))
     say(f"playing {key.name} at {options.bpm:g} bpm into {output.name} "
         f"({predictor.name}, seed {options.seed}); Ctrl-C stops")
-    outcome = perform(engine, printer, take)
+    outcome = perform(engine, printer, take, chores=jam.chores if jam else ())
+    if jam is not None:
+        jam.close()
     report(engine, outcome, say)
     if take is not None and take.error is None:
         say(f"take written to {take.path} ({take.notes_written} notes)")

@@ -103,9 +103,11 @@ def _short(name: str) -> str:
     return name.split(":", 1)[1] if ":" in name else name
 
 
-def match_port(names: Sequence[str], wanted: str, backend: str = "") -> int | None:
+def match_port(names: Sequence[str], wanted: str, backend: str = "", flag: str = "--port",
+               kind: str = "outputs") -> int | None:
     """Index of the port ``wanted`` names: exact (whole name or JACK port part), then a
-    case-insensitive substring; None when nothing matches; PortError when several do."""
+    case-insensitive substring; None when nothing matches; PortError when several do
+    (naming ``flag`` and the ``kind`` of port listed)."""
     exact = [i for i, n in enumerate(names) if wanted in (n, _short(n))]
     if len(exact) == 1:
         return exact[0]
@@ -118,5 +120,5 @@ def match_port(names: Sequence[str], wanted: str, backend: str = "") -> int | No
         return None
     where = f" on {TITLES[backend]}" if backend in TITLES else ""
     listed = "; ".join(repr(names[i]) for i in exact)
-    raise PortError(f"--port {wanted!r} matches {len(exact)} outputs{where}: {listed}; "
+    raise PortError(f"{flag} {wanted!r} matches {len(exact)} {kind}{where}: {listed}; "
                     "give more of the name")

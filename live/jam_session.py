@@ -1,0 +1,59 @@
+"""One run's jam: open the input, plug the controller into the engine, watch the port.
+
+``start_jam`` runs on the main thread before the engine starts; ``JamRun.chores`` are called
+by the main thread's wait loop (the input watch, at most once a second); ``close`` runs after
+the engine has stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .engine import Engine
+from .errors import PortError
+from .jam import JamController
+from .jam_options import JamOptions
+from .midi.backends import NO_MIDI, choose_backend
+from .midi.inbox import Inbox
+from .midi.input import InputListener
+from .midi.input_watch import InputWatch
+
+
+@dataclass
+class JamRun:
+    listener: InputListener
+    watch: InputWatch
+    controller: JamController
+
+    @property
+    def chores(self) -> tuple[Callable[[], None], ...]:
+        return (self.watch,)
+
+    def close(self) -> None:
+        self.listener.close()
+        self.watch.close()
+
+
+def start_jam(engine: Engine, options: JamOptions, backend_arg: str | None,
+              say: Callable[[str], None]) -> JamRun | None:
+    """Open ``--input`` and attach the jam to ``engine``; None without ``--input``."""
+    if options.input is None:
+        return None
+    backend = choose_backend(backend_arg)
+    if backend is None:
+        raise PortError(f"cannot open --input {options.input!r}: {NO_MIDI.split(';')[0]}; "
+                        "start JACK (jackd -d dummy) or pick --backend")
+    setup = options.setup
+    inbox = Inbox(setup.cc.controllers if setup.cc else (), clock=setup.sync)
+    listener = InputListener(backend, options.input, inbox).open()
+    try:
+        watch = InputWatch(listener, say)
+    except BaseException:
+        listener.close()
+        raise
+    engine.jam = JamController(engine, inbox, setup)
+    where = " (a new virtual port: connect a keyboard to it)" if listener.virtual else ""
+    sync = "; following MIDI clock, waiting for Start" if setup.sync else ""
+    say(f"listening to {listener.name}{where}; jam: {setup.mode}{sync}")
+    return JamRun(listener, watch, engine.jam)
