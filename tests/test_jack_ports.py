@@ -10,6 +10,7 @@ import os
 import statistics
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -139,3 +140,48 @@ def test_note_pairs_arrive_within_a_bounded_time(
     assert min(latencies) > 0
     assert statistics.median(latencies) < 0.010, sorted(latencies)
     assert max(latencies) < 0.100, sorted(latencies)
+
+
+# --- tools/with-jack.sh itself: the harness every JACK test depends on -----------------------
+
+WITH_JACK = Path(__file__).resolve().parents[1] / "tools" / "with-jack.sh"
+
+
+def _with_jack(*command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(WITH_JACK), *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+
+
+def test_with_jack_returns_the_command_status_and_stops_its_server(jack_server: JackServer) -> None:
+    script = 'echo "$JACK_DEFAULT_SERVER $JACK_NO_START_SERVER"; jack_lsp >/dev/null; exit 7'
+    done = _with_jack("bash", "-c", script)
+    assert done.returncode == 7, done.stderr
+    server, no_start = done.stdout.split()
+    assert server != jack_server.name  # a server of its own, not the one this suite runs on
+    assert no_start == "1"
+    after = subprocess.run(
+        ["jack_lsp"],
+        capture_output=True,
+        timeout=10,
+        check=False,
+        env={**os.environ, "JACK_DEFAULT_SERVER": server},
+    )
+    assert after.returncode != 0, f"server {server} still answers after with-jack.sh returned"
+
+
+def test_with_jack_fails_loudly_when_jackd_does_not_start(tmp_path: Path) -> None:
+    fake = tmp_path / "jackd"
+    fake.write_text("#!/bin/sh\necho 'fake jackd: cannot open driver' >&2\nexit 4\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
+    done = _with_jack("touch", str(tmp_path / "ran"), env=env)
+    assert done.returncode == 1
+    assert "jackd exited with status 4" in done.stderr
+    assert "fake jackd: cannot open driver" in done.stderr  # the log tail is shown
+    assert not (tmp_path / "ran").exists()
