@@ -1,75 +1,28 @@
-"""A training output folder: the Keras model, its config and the records training left beside it.
-
-This loads weights with ``training.config`` and ``training.models`` only, not through
-``training.evaluate``: that module pulls in the MIDI data pipeline, and exporting a model must
-not depend on being able to read MIDI files.
-"""
+"""Checkpoints as export sees them: training's loader, with its errors as export usage errors
+(exit status 2 from ``musicai-export``)."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from musicai.live.encoding import Vocabulary
-from musicai.training.config import TrainConfig
+from musicai.training import checkpoint as training_checkpoint
+from musicai.training.checkpoint import Checkpoint
 from musicai.training.errors import TrainingError
 
 from .errors import UsageError
 
-WEIGHTS = "best.weights.h5"  # training.train.BEST
-CONFIG = "config.json"
-
-
-@dataclass
-class Checkpoint:
-    folder: Path
-    model: Any  # keras.Model (Keras is imported lazily)
-    config: TrainConfig
-    summary: dict | None
-    heldout: dict | None
-
-    @property
-    def arch(self) -> str:
-        return self.config.model.arch
+__all__ = ["Checkpoint", "check_folder", "load_checkpoint"]
 
 
 def check_folder(folder: Path) -> Path:
-    """Fail fast, before TensorFlow is imported, when ``folder`` is not a checkpoint."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise UsageError(f"{folder}: no such checkpoint folder; pass the --out folder of "
-                         f"musicai-train")
-    missing = [name for name in (CONFIG, WEIGHTS) if not (folder / name).is_file()]
-    if missing:
-        raise UsageError(f"{folder}: not a training output ({' and '.join(missing)} missing); "
-                         f"pass the --out folder of musicai-train")
-    return folder
+    try:
+        return training_checkpoint.check_folder(folder)
+    except TrainingError as err:
+        raise UsageError(str(err)) from err
 
 
 def load_checkpoint(folder: Path) -> Checkpoint:
-    folder = check_folder(folder)
     try:
-        config = TrainConfig.load(folder / CONFIG)
+        return training_checkpoint.load_checkpoint(folder)
     except TrainingError as err:
         raise UsageError(str(err)) from err
-    from musicai.training.models import build_model
-
-    model = build_model(config, Vocabulary())
-    try:
-        model.load_weights(folder / WEIGHTS)
-    except (OSError, ValueError) as err:
-        raise UsageError(f"{folder / WEIGHTS}: cannot load these weights into the "
-                         f"{config.model.arch} model of {CONFIG} ({err})") from err
-    return Checkpoint(folder, model, config, _json(folder / "summary.json"),
-                      _json(folder / "heldout.json"))
-
-
-def _json(path: Path) -> dict | None:
-    """A record training may have written; absent or unreadable records are simply omitted."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None

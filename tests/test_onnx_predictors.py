@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from musicai.live.encoding import Vocabulary
 from musicai.live.errors import ModelFileError
 from musicai.live.inference import TheoryOnlyPredictor
@@ -49,10 +48,11 @@ def melody():
 def keras_probabilities(checkpoint: Path, events: list) -> tuple[np.ndarray, np.ndarray]:
     """Keras's pitch and duration probabilities at every position of the whole melody."""
     from musicai.training.batches import Frames
+    from musicai.training.checkpoint import load_checkpoint
     from musicai.training.dataset import Melody
-    from musicai.training.evaluate import load_checkpoint
 
-    model, config = load_checkpoint(checkpoint)
+    loaded = load_checkpoint(checkpoint)
+    model, config = loaded.model, loaded.config
     vocab = Vocabulary()
     frames = Frames([Melody("m", "0" * 64, vocab.encode(events))], vocab)
     inputs, _ = frames.gather(np.arange(len(events))[None, :], np.zeros((1, 1), np.int64))

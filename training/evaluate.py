@@ -16,10 +16,8 @@ import numpy as np
 from musicai.live.encoding import Vocabulary
 
 from .batches import Frames, SequenceBatches, WindowBatches
-from .config import TrainConfig
+from .checkpoint import load_checkpoint
 from .dataset import load_folder, split_by_piece
-from .errors import UsageError
-from .train import BEST
 
 
 @dataclass
@@ -68,30 +66,10 @@ class _Tally:
         )
 
 
-def load_checkpoint(checkpoint: Path):  # -> tuple[keras.Model, TrainConfig]
-    """The trained model of an output folder (or of a .weights.h5 inside one)."""
-    checkpoint = Path(checkpoint)
-    folder = checkpoint if checkpoint.is_dir() else checkpoint.parent
-    weights = checkpoint if checkpoint.is_file() else folder / BEST
-    if not (folder / "config.json").exists() or not weights.exists():
-        raise UsageError(
-            f"{checkpoint}: not a training output (needs config.json and {BEST}); "
-            f"pass the --out folder of musicai-train"
-        )
-    config = TrainConfig.load(folder / "config.json")
-    from .models import build_model
-
-    model = build_model(config, Vocabulary())
-    try:
-        model.load_weights(weights)
-    except (OSError, ValueError) as err:
-        raise UsageError(f"{weights}: cannot load these weights ({err})") from err
-    return model, config
-
-
 def evaluate(checkpoint: Path, data: Path, *, cache_dir: Path | None = None,
              batch_size: int = 64) -> HeldOutMetrics:
-    model, config = load_checkpoint(checkpoint)
+    loaded = load_checkpoint(checkpoint)
+    model, config = loaded.model, loaded.config
     vocab = Vocabulary()
     corpus = load_folder(Path(data), vocab, min_notes=config.min_notes, cache_dir=cache_dir)
     _, valid = split_by_piece(corpus, config.validation_fraction)

@@ -20,11 +20,12 @@ from pathlib import Path
 from musicai.live.encoding import Vocabulary
 
 from .batches import Frames, SequenceBatches, WindowBatches
+from .checkpoint import LAST_WEIGHTS, WEIGHTS
 from .config import TrainConfig
 from .dataset import Corpus, Melody, load_folder, split_by_piece
 from .errors import TrainingError, UsageError
 
-BEST, LAST = "best.weights.h5", "last.weights.h5"
+BEST, LAST = WEIGHTS, LAST_WEIGHTS
 
 
 @dataclass
