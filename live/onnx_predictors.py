@@ -2,7 +2,8 @@
 
 ``StepPredictor`` runs the stream model one event at a time and carries its LSTM states:
 ``predict`` computes the next event's logits *and* the states after it, and ``commit`` adopts
-those states when the chosen event matches, so each note costs one step. A note the player
+those states when the event sounded over the harmony predicted for, so each note costs one
+step. A note the player
 played, or a harmony that changed after ``predict``, costs one more step.
 
 ``WindowPredictor`` runs the seed model over a ring buffer of the last ``window`` frames.
@@ -48,54 +49,70 @@ def _output_name(model: ModelFile, head: str) -> tuple[str, bool]:
 
 
 class StepPredictor:
+    """One onnxruntime step per event, through IOBinding.
+
+    Inputs are bound once by pointer and rewritten in place; the LSTM states ping-pong between
+    two preallocated buffer sets (``predict`` reads set ``current`` and writes the other), so a
+    step allocates nothing and converts nothing; ``commit`` just flips ``current``.
+    """
+
     def __init__(self, model: ModelFile) -> None:
         self.model = model
         self.vocab = model.metadata.vocabulary
         self.name = model.path.stem
         self.session = model.session
-        self._pitch_out, _ = _output_name(model, "pitch")
-        self._duration_out, _ = _output_name(model, "duration")
-        states = model.metadata.states
-        self._state_in = [n for s in states for n in (s.h_in, s.c_in)]
-        self._outputs = [self._pitch_out, self._duration_out] + [
-            n for s in states for n in (s.h_out, s.c_out)]
+        pitch_out, _ = _output_name(model, "pitch")
+        duration_out, _ = _output_name(model, "duration")
+        meta = model.metadata
         self._feed: dict[str, np.ndarray] = {
             "prev_pitch": np.zeros((1, 1), np.int32),
             "prev_duration": np.zeros((1, 1), np.int32),
             "harmony": np.zeros((1, 1, 12), np.float32),
             "instrument": np.zeros((1, 1), np.int32),
         }
+        self._pitch = np.zeros((1, 1, self.vocab.n_pitches), np.float32)
+        self._duration = np.zeros((1, 1, self.vocab.n_durations), np.float32)
+        self._sets = [model.initial_states(1) for _ in range(2)]
+        pairs = [(s.h_in, s.h_out) for s in meta.states] + [(s.c_in, s.c_out) for s in meta.states]
+        self._bindings = []
+        for k in range(2):
+            binding = self.session.io_binding()
+            for name, value in (*self._feed.items(), *self._sets[k].items()):
+                binding.bind_cpu_input(name, value)
+            outputs = [(out, self._sets[1 - k][state]) for state, out in pairs]
+            outputs += [(pitch_out, self._pitch), (duration_out, self._duration)]
+            for name, buffer in outputs:
+                binding.bind_output(name, "cpu", 0, np.float32, list(buffer.shape),
+                                    buffer.ctypes.data)
+            self._bindings.append(binding)
         self.reset()
         self.predict(0)  # warm up: the first run allocates and plans
 
     def reset(self) -> None:
-        zeros = self.model.initial_states()
-        self._states = [zeros[name] for name in self._state_in]
+        for states in self._sets:
+            for value in states.values():
+                value.fill(0.0)
+        self._current = 0
         self._last = (self.vocab.bos_id, self.vocab.duration_bos_id)
-        self._pending: tuple[int, int, list[np.ndarray]] | None = None
+        self._pending: tuple[int, int] | None = None
 
-    def _step(self, harmony: int, instrument: int) -> tuple[np.ndarray, np.ndarray, list]:
+    def _step(self, harmony: int, instrument: int) -> None:
+        """Run one event from the current states into the other set."""
         feed = self._feed
         feed["prev_pitch"][0, 0], feed["prev_duration"][0, 0] = self._last
         _harmony_bits(harmony, feed["harmony"][0, 0])
         feed["instrument"][0, 0] = instrument
-        for name, value in zip(self._state_in, self._states, strict=True):
-            feed[name] = value
-        out = self.session.run(self._outputs, feed)
-        return out[0].reshape(-1), out[1].reshape(-1), out[2:]
+        self.session.run_with_iobinding(self._bindings[self._current])
 
     def predict(self, harmony: int, instrument: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        pitch, duration, states = self._step(harmony, instrument)
-        self._pending = (harmony, instrument, states)
-        return pitch, duration
+        self._step(harmony, instrument)
+        self._pending = (harmony, instrument)
+        return self._pitch.reshape(-1).copy(), self._duration.reshape(-1).copy()
 
     def commit(self, event: NoteEvent) -> None:
-        pending = self._pending
-        if pending is None or pending[:2] != (event.harmony, event.instrument):
-            _, _, states = self._step(event.harmony, event.instrument)
-        else:
-            states = pending[2]
-        self._states = states
+        if self._pending != (event.harmony, event.instrument):
+            self._step(event.harmony, event.instrument)
+        self._current ^= 1
         self._last = _tokens(self.vocab, event)
         self._pending = None
 
