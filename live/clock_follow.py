@@ -29,10 +29,16 @@ class ClockFollower:
         self._fit: tuple[float, float] | None = None  # (a, b): time = a + b * seq
         self._dirty = False
         self.rejected = 0  # stamps left out of the last fit
+        self.flooded = 0  # pulses that came faster than 800 bpm, never used
 
     def add(self, seq: int, when: float) -> None:
-        if self._pulses and seq <= self._pulses[-1][0]:
-            return  # out of order or repeated: keep the line monotonic
+        if self._pulses:
+            last_seq, last_when = self._pulses[-1]
+            if seq <= last_seq:
+                return  # out of order or repeated: keep the line monotonic
+            if when - last_when < 0.5 * MIN_INTERVAL * (seq - last_seq):
+                self.flooded += 1  # faster than any tempo: a flood, not a clock
+                return
         self._pulses.append((seq, when))
         self._dirty = True
 
@@ -55,13 +61,15 @@ class ClockFollower:
         last = data[-1, 0]
         seq, when = data[:, 0] - last, data[:, 1]
         keep = np.ones(len(seq), dtype=bool)
-        for _ in range(2):
+        for _ in range(3):
             a, b = _line(seq[keep], when[keep])
             residual = np.abs(when - (a + b * seq))
             again = residual <= max(OUTLIER, 4.0 * float(np.median(residual[keep])))
             if (again == keep).all() or again.sum() < MIN_PULSES:
                 break
             keep = again
+        else:
+            a, b = _line(seq[keep], when[keep])
         self.rejected = int((~keep).sum())
         if not MIN_INTERVAL <= b <= MAX_INTERVAL:
             return self._fit  # a flood or a stalled clock: keep the last good line

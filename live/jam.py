@@ -36,6 +36,9 @@ from .theory_held import held_chord
 from .theory_keys import Key
 from .transport import ARMED, Transport
 
+CONTROL_EVERY = 0.05  # seconds between two rounds of controller changes
+CHORD_SETTLE = 0.03  # seconds a chord shape must stay the same before it counts
+
 
 @dataclass(frozen=True)
 class JamSetup:
@@ -61,31 +64,40 @@ class JamController:
         self.theory = getattr(engine.sampler, "sampler", engine.sampler)
         self.absorbed = 0
         self._chord: dict[tuple[int, int], int] = {}  # (channel, pitch) -> pitch, held
+        self._chord_shape: frozenset[int] = frozenset()  # the chord the hand holds
         self._chord_sent: frozenset[int] = frozenset()
+        self._chord_at = 0.0  # when the shape last changed
         self._echoed: set[tuple[int, int]] = set()
         self._controls: dict[str, int] = {}
+        self._controls_sent = -CONTROL_EVERY
         self._jump: int | None = None
         self._told = False  # the engine was told the input is lost
+        self._answer_key: Key | None = None  # the call's key, sent as the answer begins
 
     # poll: drain the input --------------------------------------------------------------------
     def poll(self, now: float) -> list[list[int]]:
         echo: list[list[int]] = []
+        transport: list[tuple[int, int, int]] = []
         tick_at = self.engine.tempo.tick_at
         for when, status, a, b in self.inbox.drain():
             kind = status & 0xF0
             if kind in (NOTE_ON, NOTE_OFF):
                 if self.turns.mode == "thru":
                     echo.append(self._echo(status, a, b))
-                self._note(kind == NOTE_ON, status & 0x0F, a, tick_at(when))
+                self._note(kind == NOTE_ON, status & 0x0F, a, tick_at(when), when)
             elif kind == CONTROL and self.setup.cc is not None:
                 self._controls[self.setup.cc.target(a) or ""] = b
             elif status == LOST:
                 echo.extend(self._lost(tick_at(when)))
             elif self.transport is not None:
-                self.transport.message(status, a, b)
+                transport.append((status, a, b))
         if self.transport is not None:
-            self._follow_clock(now)
-        self._send_chord()
+            self._follow_clock(now, transport)
+        self._send_chord(now)
+        if self._answer_key is not None and tick_at(now) >= self.turns.response[0] - (
+                self.quantiser.grid) and self.turns.state == RESPONDING:
+            self.engine.send(Change("key", self._answer_key))  # lands on the answer's start
+            self._answer_key = None
         if self._told and not self.inbox.lost:
             self._told = False
             self.engine.tell("input is back")
@@ -96,20 +108,17 @@ class JamController:
         (self._echoed.add if status & 0xF0 == NOTE_ON else self._echoed.discard)(key)
         return [status, pitch, velocity]
 
-    def _note(self, on: bool, channel: int, pitch: int, tick: float) -> None:
+    def _note(self, on: bool, channel: int, pitch: int, tick: float, when: float) -> None:
         if self._is_chord(channel, pitch):
-            if on:
-                self._chord[(channel, pitch)] = pitch
-            else:
-                self._chord.pop((channel, pitch), None)
+            self._chord_note(on, channel, pitch, when)
             return
         at = max(0, snap(tick, self.quantiser.grid))
         if on:
-            before = self.turns.state
+            calls = self.turns.calls
             self.quantiser.note_on(pitch, tick)
             if self.turns.player_on(pitch, at):
                 self.engine.send(Action("release"))  # the player takes over
-            if self.turns.state == CALLING and before != CALLING:
+            if self.turns.calls != calls:
                 self.ear.new_call()
         else:
             self.quantiser.note_off(pitch, tick)
@@ -124,29 +133,51 @@ class JamController:
         self.quantiser.cancel()
         self.turns.let_go(int(tick))
         self._chord.clear()
+        self._chord_shape = frozenset()
         offs = [[NOTE_OFF | channel, pitch, 0] for channel, pitch in sorted(self._echoed)]
         self._echoed.clear()
         self.engine.tell(self.inbox.lost)
         self._told = True
         return offs
 
-    def _send_chord(self) -> None:
-        held = frozenset(self._chord.values())
-        if held != self._chord_sent:
+    def _chord_note(self, on: bool, channel: int, pitch: int, when: float) -> None:
+        """Pressing sets the chord to what is held; lifting some fingers keeps it, lifting
+        all of them lets the progression back."""
+        if on:
+            self._chord[(channel, pitch)] = pitch
+        else:
+            self._chord.pop((channel, pitch), None)
+        if on or not self._chord:
+            self._chord_shape, self._chord_at = frozenset(self._chord.values()), when
+
+    def _send_chord(self, now: float) -> None:
+        """Once the shape has settled (a chord's notes come a few ms apart)."""
+        held = self._chord_shape
+        if held != self._chord_sent and now - self._chord_at >= CHORD_SETTLE:
             self._chord_sent = held
             flats = bool(getattr(self.theory, "settings", None) and self.theory.settings.key.flats)
             self.engine.send(Change("held_chord", held_chord(held, flats)))
 
-    def _follow_clock(self, now: float) -> None:
-        transport = self.transport
-        transport.pulses(self.inbox.take_pulses())
+    def _follow_clock(self, now: float, messages: list[tuple[int, int, int]]) -> None:
+        """Pulses and transport messages in the order they came (a message carries the
+        count of pulses before it), then the engine's tempo map locked to the master."""
+        transport, pulses, done = self.transport, self.inbox.take_pulses(), 0
+        for status, value, seq in messages:
+            upto = done
+            while upto < len(pulses) and pulses[upto][0] <= seq:
+                upto += 1
+            transport.pulses(pulses[done:upto])
+            transport.message(status, value, seq)
+            done = upto
+        transport.pulses(pulses[done:])
         if transport.silence:
             transport.silence = False
             self.engine.send(Action("panic"))
         where = transport.relocation()
         if where is not None:
             transport.start_map(self.engine.tempo, *where)
-            self._jump = where[0]
+            grid = self.quantiser.grid  # play on from the next 16th, not between them
+            self._jump = -(-where[0] // grid) * grid
             self.engine.send(Action("release"))
         else:
             transport.lock(self.engine.tempo, now)
@@ -173,8 +204,12 @@ class JamController:
         return bool(events)
 
     def _send_controls(self) -> None:
-        if not self._controls:
+        """The latest value per target, at most every ``CONTROL_EVERY``: a knob swept
+        through a hundred values costs a few table builds, not a hundred."""
+        now = self.engine.clock.now()
+        if not self._controls or now - self._controls_sent < CONTROL_EVERY:
             return
+        self._controls_sent = now
         key = self.theory.settings.key if hasattr(self.theory, "settings") else Key(0)
         for target, value in self._controls.items():
             if target:
@@ -182,7 +217,11 @@ class JamController:
         self._controls.clear()
 
     def _change(self, setting: str, value: object, when: str = "note") -> None:
-        """Queue a change; a sampler setting's tables are built now, before it is due."""
+        """Queue a change, its tables built now, off the critical path, before it is due."""
+        self._prewarm(setting, value)
+        self.engine.send(Change(setting, value, when))
+
+    def _prewarm(self, setting: str, value: object) -> None:
         theory = self.theory
         if setting in ("key", "temperature", "direction") and hasattr(theory, "settings"):
             try:
@@ -190,7 +229,6 @@ class JamController:
                 tables_with(settings, theory.vocab, theory.held_chord)
             except (MusicAIError, ValueError, TypeError):
                 pass  # the change itself will report it
-        self.engine.send(Change(setting, value, when))
 
     # turn: may the engine play? ---------------------------------------------------------------
     def turn(self, onset: int) -> int | None:
@@ -203,9 +241,9 @@ class JamController:
         turn = self.turns.turn(onset)
         if before == CALLING and self.turns.state == RESPONDING and hasattr(self.theory,
                                                                              "settings"):
-            key = self.ear.of_call(self.theory.settings.key)
-            if key is not None:
-                self._change("key", key)
+            self._answer_key = self.ear.of_call(self.theory.settings.key)
+            if self._answer_key is not None:
+                self._prewarm("key", self._answer_key)
         return turn
 
     def apply(self, setting: str, value: object) -> None:

@@ -44,6 +44,7 @@ class Turns:
         self.call_start = 0
         self.last_off = 0
         self.response = (0, 0)  # (start, end) ticks of the answer being played
+        self.calls = 0  # calls begun so far
 
     def set_mode(self, mode: object) -> None:
         self.mode = check_mode(mode)
@@ -58,8 +59,12 @@ class Turns:
         self.held.add(pitch)
         if not self.answering or self.state == CALLING:
             return False
+        if self.state == RESPONDING and tick < self.response[0]:
+            self.state = CALLING  # the answer had not begun: the same call goes on
+            return False
         interrupt = self.state == RESPONDING
         self.state, self.call_start = CALLING, max(0, tick)
+        self.calls += 1
         return interrupt
 
     def player_off(self, pitch: int, tick: int) -> None:
@@ -89,8 +94,3 @@ class Turns:
             self.state = LISTENING
             return None
         return max(onset, self.response[0])
-
-    @property
-    def starts_response(self) -> bool:
-        """True right after ``turn`` scheduled a new answer (for the key of the call)."""
-        return self.state == RESPONDING

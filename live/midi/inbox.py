@@ -85,7 +85,7 @@ class Inbox:
             if self.wake_on_pulse and self.wake is not None:
                 self.wake()
         elif status in _TRANSPORT and self.clock:
-            self._put((when, status, self._seq, 0))
+            self._put((when, status, 0, self._seq))  # like song position: (value, seq)
         else:
             self.ignored += 1
 
