@@ -130,7 +130,8 @@ def history_figure(histories: Mapping[str, Path], path: Path) -> None:
             ax.set_xlabel("epoch", fontsize=8)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=7)
+            if ax.get_lines():
+                ax.legend(fontsize=7)
     fig.tight_layout()
     save(fig, path)
 
