@@ -66,3 +66,9 @@ clean:
 
 distclean: clean
 	rm -rf "$(VENV)"
+
+# Results: headless takes over keys x temperatures x sources beside held-out human melodies,
+# written to results/ (RESULTS.md, PNGs, summary.json). make results ARGS='--bars 64'
+.PHONY: results
+results: venv
+	"$(VENV)/bin/musicai-eval" --out results $(ARGS)
