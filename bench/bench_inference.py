@@ -24,6 +24,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
+from bench_samples import keep, samples_path, timed_calls
 from musicai.export.timing import Latency, measure
 from musicai.live.encoding import Vocabulary
 from musicai.live.model_file import ModelFile, open_model
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--models", type=Path, default=ROOT / "models",
                    help="folder of shipped models (default models/)")
     p.add_argument("--quick", action="store_true", help="a tenth of the calls")
+    p.add_argument("--samples", type=Path, default=None, metavar="FILE",
+                   help="also keep the onnxruntime rows' per-call seconds in FILE (.npz; "
+                        "default $MUSICAI_BENCH_SAMPLES) for musicai-eval's histograms")
     args = p.parse_args(argv)
     scale = 0.1 if args.quick else 1.0
     calls = {name: max(int(n * scale), 5) for name, n in
@@ -53,18 +57,33 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="musicai-bench-") as tmp:
         stream, seed, notes = models(args.models, Path(tmp))
         keras_seed = keras_model(seed)
+        timed = Timer(samples_path(args.samples))
         rows = [
-            Row("stream step, onnxruntime", measure(step_call(stream), calls["step"], 500)),
-            Row("stream step, ORT + IOBinding", measure(bound_step_call(stream), calls["step"],
-                                                        500)),
-            Row("seed window, onnxruntime", measure(window_call(seed), calls["window"], 20)),
-            Row("seed window, Keras model.predict",
-                measure(predict_call(keras_seed, seed), calls["predict"], 3)),
-            Row("seed window, Keras direct call",
-                measure(eager_call(keras_seed, seed), calls["eager"], 2)),
+            timed("stream step, onnxruntime", step_call(stream), calls["step"], 500),
+            timed("stream step, ORT + IOBinding", bound_step_call(stream), calls["step"], 500),
+            timed("seed window, onnxruntime", window_call(seed), calls["window"], 20),
+            timed("seed window, Keras model.predict", predict_call(keras_seed, seed),
+                  calls["predict"], 3),
+            timed("seed window, Keras direct call", eager_call(keras_seed, seed),
+                  calls["eager"], 2),
         ]
     print_table(rows, stream, seed, notes)
     return 0
+
+
+class Timer:
+    """``measure`` as before; with a samples file, the onnxruntime rows keep every call."""
+
+    def __init__(self, samples: Path | None) -> None:
+        self.samples = samples
+
+    def __call__(self, name: str, call, calls: int, warmup: int) -> Row:
+        if self.samples is None or "Keras" in name:
+            return Row(name, measure(call, calls, warmup))
+        seconds = timed_calls(call, calls, warmup)
+        keep(f"inference: {name}", seconds, self.samples)
+        p50, p99 = np.percentile(seconds, (50, 99)) * 1000
+        return Row(name, Latency(float(p50), float(p99), calls))
 
 
 def models(folder: Path, tmp: Path) -> tuple[ModelFile, ModelFile, list[str]]:
