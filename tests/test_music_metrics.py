@@ -166,3 +166,21 @@ def test_tally_counts_the_samplers_own_cadences_when_given():
     tally.add(p, d, C_MAJOR, cadences=np.array([0, 0, 0, 1, 0, 0, 0, 1], bool))
     assert tally.row()["marked_cadence"] == 0.5
     assert math.isnan(Tally().row()["marked_cadence"])
+
+
+def test_direction_adherence_from_notes_in_a_range_only():
+    # up to the wall and back: from notes at most 81 every move rises; from above, it falls
+    p = mm.as_pitches([76, 79, 81, 83, 84, 82, 84, 81])
+    assert mm.direction_adherence(p, "up") == pytest.approx(5 / 7)
+    assert mm.direction_adherence(p, "up", starts=(0, 81)) == 1.0
+    assert mm.direction_adherence(p, "up", starts=(82, 127)) == pytest.approx(2 / 4)
+
+
+def test_tally_adherence_away_from_the_walls_and_mean_pitch():
+    tally = Tally()
+    p, d = line([76, 79, 81, 83, 84, 82, 84, 81])
+    tally.add(p, d, C_MAJOR)
+    assert tally.adherence("up") == pytest.approx(5 / 7)
+    assert tally.free_adherence("up") == 1.0  # the sampler's rising zone ends at A5 (81)
+    assert tally.row()["mean_pitch"] == pytest.approx(np.mean([76, 79, 81, 83, 84, 82, 84, 81]))
+    assert math.isnan(Tally().free_adherence("down"))

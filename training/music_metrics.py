@@ -70,11 +70,17 @@ def interval_histogram(pitches: np.ndarray, limit: int = MAX_INTERVAL) -> np.nda
     return np.bincount(moves, minlength=2 * limit + 1).astype(float)
 
 
-def direction_adherence(pitches: np.ndarray, direction: str) -> float:
-    """Share of moves (repeated notes are no move) that go the asked way, "up" or "down"."""
+def direction_adherence(pitches: np.ndarray, direction: str,
+                        starts: tuple[int, int] | None = None) -> float:
+    """Share of moves (repeated notes are no move) that go the asked way, "up" or "down";
+    with ``starts`` (low, high), only moves from a note in that range count (say, away from
+    the register wall that turns a rising line around)."""
     if direction not in ("up", "down"):
         raise ValueError(f'direction "{direction}" is not up or down')
-    moves = intervals(pitches)
+    notes = notes_only(pitches)
+    moves = np.diff(notes)
+    if starts is not None:
+        moves = moves[(notes[:-1] >= starts[0]) & (notes[:-1] <= starts[1])]
     moves = moves[moves != 0]
     wanted = moves > 0 if direction == "up" else moves < 0
     return _ratio(wanted.sum(), moves.size)

@@ -139,8 +139,12 @@ def history_figure(histories: Mapping[str, Path], path: Path) -> None:
 def bench_figure(samples: Mapping[str, np.ndarray], path: Path) -> None:
     """A histogram (ms, log count) per benchmark sample set."""
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(samples), squeeze=False, figsize=(4.2 * len(samples), 3.2))
-    for ax, (name, seconds) in zip(axes[0], samples.items(), strict=True):
+    cols = min(3, len(samples))
+    rows = -(-len(samples) // cols)
+    fig, axes = plt.subplots(rows, cols, squeeze=False, figsize=(4.2 * cols, 3.2 * rows))
+    for ax in axes.flat[len(samples):]:
+        ax.set_visible(False)
+    for ax, (name, seconds) in zip(axes.flat, samples.items(), strict=False):
         ms = np.asarray(seconds, dtype=float) * 1000.0
         p50, p99 = np.percentile(ms, (50, 99))
         ax.hist(ms, bins=60, color=SCALE, log=True)

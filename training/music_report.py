@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PERCENT = ("in_key", "cadence", "marked_cadence", "tonic", "up", "steps", "repeats", "up_up",
-           "down_down", "auto_up")
+           "down_down", "auto_up", "up_free", "down_free")
 
 
 @dataclass
@@ -59,8 +59,10 @@ SUMMARY_COLUMNS = (
     ("tonic overall", "tonic"), ("steps", "steps"), ("H(pc) bits", "entropy"),
     ("4-gram repeats", "repeats"), ("longest run", "run"), ("max run", "max_run"),
 )
-DIRECTION_COLUMNS = (("up: moves up", "up_up"), ("down: moves down", "down_down"),
-                     ("auto: moves up", "auto_up"))
+DIRECTION_COLUMNS = (("up: moves up", "up_up"), ("up: away from walls", "up_free"),
+                     ("down: moves down", "down_down"), ("down: away from walls", "down_free"),
+                     ("auto: moves up", "auto_up"), ("mean pitch up", "up_pitch"),
+                     ("auto", "auto_pitch"), ("down", "down_pitch"))
 CELL_COLUMNS = (("notes", "notes"), ("in key", "in_key"), ("tonic at phrase ends", "cadence"),
                 ("moves up", "up"), ("steps", "steps"), ("H(pc) bits", "entropy"),
                 ("4-gram repeats", "repeats"), ("max run", "max_run"))
@@ -102,8 +104,11 @@ def render(report: Report) -> str:
     lines += [*table(["source", "T"], SUMMARY_COLUMNS, report.summary), ""]
     if report.directions:
         lines += ["## Direction adherence", "",
-                  "Share of moves in the asked direction, pooled over the keys (the register "
-                  "walls, C4–C6 by default, turn a line around, so 100 % is out of reach).", ""]
+                  "Share of moves in the asked direction, pooled over the keys. The register "
+                  "walls (C4–C6 by default) turn a line around, and a line that is told to rise "
+                  "soon spends its time near the top: *away from walls* counts only the moves "
+                  "from notes where the sampler applies the direction (below B♭5 for `up`, "
+                  "above D4 for `down`); the mean pitch (MIDI) shows where the line sits.", ""]
         lines += [*table(["source", "T"], DIRECTION_COLUMNS, report.directions), ""]
     for title, name in report.figures:
         lines += [f"### {title}", "", f"![{title}]({name})", ""]

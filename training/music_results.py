@@ -76,12 +76,19 @@ class Results:
                 found = {d: self.groups.get((s, t, d)) for d in ("up", "down", "auto")}
                 if found["up"] is None or found["down"] is None:
                     continue
+                auto = found["auto"] or Tally()
                 rows.append(([s.name, str(t)], {
                     "up_up": found["up"].adherence("up"),
+                    "up_free": found["up"].free_adherence("up"),
                     "down_down": found["down"].adherence("down"),
-                    "auto_up": found["auto"].adherence("up") if found["auto"] else np.nan}))
+                    "down_free": found["down"].free_adherence("down"),
+                    "auto_up": auto.adherence("up"),
+                    "up_pitch": found["up"].row()["mean_pitch"],
+                    "auto_pitch": auto.row()["mean_pitch"],
+                    "down_pitch": found["down"].row()["mean_pitch"]}))
         if self.human.melodies:
-            rows.append(([HUMAN, "–"], {"auto_up": self.human.adherence("up")}))
+            rows.append(([HUMAN, "–"], {"auto_up": self.human.adherence("up"),
+                                        "auto_pitch": self.human.row()["mean_pitch"]}))
         return rows
 
     def cell_rows(self) -> list[tuple[list[str], dict]]:
@@ -131,7 +138,9 @@ class Results:
             if up and down:
                 lines.append(f"direction adherence at T {temperature}, {s.name}: "
                              f"{_pc(up.adherence('up'))} of moves up with `up`, "
-                             f"{_pc(down.adherence('down'))} down with `down`")
+                             f"{_pc(down.adherence('down'))} down with `down`; away from the "
+                             f"register walls {_pc(up.free_adherence('up'))} and "
+                             f"{_pc(down.free_adherence('down'))}")
         if self.human.melodies:
             h = self.human.row()
             lines.append(f"human reference ({self.human.melodies} held-out melodies): in key "

@@ -12,12 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from musicai.live.contour import WALL_ZONE
+from musicai.live.sampler_settings import SamplerSettings
 from musicai.live.theory_keys import Key
 
 from . import music_metrics as mm
 
 CHUNK = 32  # notes per piece for the length-dependent statistics
 NGRAM = 4  # notes per window of the repeated n-gram rate
+_DEFAULTS = SamplerSettings()
+#: Where the theory sampler applies a rising (falling) direction: below (above) the wall zone
+#: of its default register; closer to the wall it lets the wall turn the line around.
+FREE_STARTS = {"up": (0, _DEFAULTS.register_high - WALL_ZONE - 1),
+               "down": (_DEFAULTS.register_low + WALL_ZONE + 1, 127)}
 
 
 @dataclass
@@ -32,6 +39,9 @@ class Tally:
     degrees: np.ndarray = field(default_factory=lambda: np.zeros(12))  # from the tonic
     interval_counts: np.ndarray = field(
         default_factory=lambda: np.zeros(2 * mm.MAX_INTERVAL + 1))
+    pitch_sum: float = 0.0
+    free_moves: dict[str, list[int]] = field(
+        default_factory=lambda: {d: [0, 0] for d in FREE_STARTS})  # [wanted, all] away from walls
     ends: int = 0
     tonic_ends: int = 0
     marked: int = 0  # the theory sampler's own cadences (takes that carry them)
@@ -51,6 +61,13 @@ class Tally:
         self.notes += notes.size
         self.ticks += int(np.asarray(durations).sum())
         self.in_key += int(mm.scale_member(notes, key.mask).sum())
+        self.pitch_sum += float(notes.sum())
+        moves, starts = np.diff(notes), notes[:-1]
+        for direction, (low, high) in FREE_STARTS.items():
+            counted = (starts >= low) & (starts <= high) & (moves != 0)
+            wanted = counted & (moves > 0 if direction == "up" else moves < 0)
+            self.free_moves[direction][0] += int(wanted.sum())
+            self.free_moves[direction][1] += int(counted.sum())
         self.pitch_classes += mm.pitch_class_counts(pitches)
         self.degrees += mm.pitch_class_counts(pitches, key.tonic)
         self.interval_counts += mm.interval_histogram(pitches)
@@ -79,6 +96,12 @@ class Tally:
         wanted = down if direction == "down" else up
         return wanted / (up + down) if up + down else float("nan")
 
+    def free_adherence(self, direction: str) -> float:
+        """``adherence`` counting only moves from notes where the sampler applies the
+        direction (``FREE_STARTS``): what it does when the walls leave it free."""
+        wanted, moved = self.free_moves[direction]
+        return wanted / moved if moved else float("nan")
+
     def row(self) -> dict[str, float]:
         total, _, _ = self.moves()
         mid = mm.MAX_INTERVAL
@@ -88,6 +111,7 @@ class Tally:
             "melodies": float(self.melodies),
             "notes": float(self.notes),
             "notes_per_bar": _div(self.notes * mm.BAR_TICKS, self.ticks),
+            "mean_pitch": _div(self.pitch_sum, self.notes),
             "in_key": _div(self.in_key, self.notes),
             "cadence": _div(self.tonic_ends, self.ends),
             "marked_cadence": _div(self.tonic_marked, self.marked),
