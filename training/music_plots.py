@@ -137,7 +137,7 @@ def history_figure(histories: Mapping[str, Path], path: Path) -> None:
 
 
 def bench_figure(samples: Mapping[str, np.ndarray], path: Path) -> None:
-    """A histogram (ms, log count) per benchmark sample set."""
+    """A histogram per benchmark sample set, both axes logarithmic: the tail is the story."""
     plt = _pyplot()
     cols = min(3, len(samples))
     rows = -(-len(samples) // cols)
@@ -147,11 +147,14 @@ def bench_figure(samples: Mapping[str, np.ndarray], path: Path) -> None:
     for ax, (name, seconds) in zip(axes.flat, samples.items(), strict=False):
         ms = np.asarray(seconds, dtype=float) * 1000.0
         p50, p99 = np.percentile(ms, (50, 99))
-        ax.hist(ms, bins=60, color=SCALE, log=True)
+        low = max(float(ms[ms > 0].min()) if (ms > 0).any() else 1e-3, 1e-3)
+        bins = np.geomspace(low, max(float(ms.max()), low * 1.01), 60)
+        ax.hist(np.clip(ms, low, None), bins=bins, color=SCALE, log=True)
+        ax.set_xscale("log")
         for value, style in ((p50, "--"), (p99, ":")):
             ax.axvline(value, color=TONIC, ls=style, lw=1)
         ax.set_title(f"{name}\np50 {p50:.3f} ms, p99 {p99:.3f} ms, n={ms.size}", fontsize=8)
-        ax.set_xlabel("ms", fontsize=8)
+        ax.set_xlabel("ms (log scale)", fontsize=8)
         ax.grid(alpha=0.3)
     fig.tight_layout()
     save(fig, path)
