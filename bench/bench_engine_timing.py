@@ -134,8 +134,12 @@ def _cpu() -> float:
 
 
 def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    """Resident set size now (Linux /proc; NaN elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
 def bars_for(seconds: float) -> int:
@@ -251,6 +255,7 @@ def row(run: Run) -> list[object]:
 
 
 LABEL = 48
+# "infer p99": the engine's own inference p99 (its snapshot), the worst of a row's rounds
 SENDER_COLUMNS = [("", LABEL), ("notes", 6), ("p50 ms", 8), ("p99 ms", 8), ("max ms", 8),
                   (f">{LATE_MS:g} ms", 8), ("fallbk", 7), ("infer p99", 10)]
 
