@@ -13,7 +13,8 @@
 # Environment knobs (all optional):
 #   MUSICAI_JACK_WAIT   seconds to wait for the server to accept clients (default 10)
 #   MUSICAI_JACK_RATE   sample rate (default 48000); MUSICAI_JACK_PERIOD frames (default 64)
-#   MUSICAI_JACK_KEEP_LOG=1 keeps the temp dir with jackd.log after a successful run
+#   MUSICAI_JACK_KEEP_LOG=1 keeps the temp dir with jackd.log (kept anyway when jackd fails to
+#                       start; when CMD fails, what jackd said beyond its banner is printed)
 set -uo pipefail
 
 prog=with-jack
@@ -50,8 +51,10 @@ keep_log=${MUSICAI_JACK_KEEP_LOG:-0}
 jack_pid=""
 watchdog_pid=""
 child=""
+log_shown=""
 
 log_tail() {
+    log_shown=1
     echo "---- last lines of $log ----" >&2
     tail -n 25 "$log" >&2 2>/dev/null || true
     echo "---- end of jackd log ----" >&2
@@ -86,14 +89,24 @@ stop_server() {
     fi
 }
 
+log_news() {
+    # What jackd said beyond its banner and routine xrun notes (there are many without RT).
+    grep -v -E 'XRun|^jackdmp |Copyright|ABSOLUTELY NO WARRANTY|free software|certain conditions|no message buffer overruns|server starting in|self-connect-mode|caught signal|^[[:space:]]*$' \
+        "$log" 2>/dev/null | tail -n 15
+}
+
 on_exit() {
     local rc=$?
     trap - EXIT INT TERM HUP
     stop_server
-    if [[ $rc -eq 0 && "$keep_log" != 1 ]]; then
-        rm -rf "$tmp"
-    else
+    if [[ $rc -ne 0 && -z "$log_shown" && -n "$(log_news)" ]]; then
+        echo "$prog: jackd said:" >&2
+        log_news | sed 's/^/    /' >&2
+    fi
+    if [[ "$keep_log" == 1 || -n "$log_shown" ]]; then
         echo "$prog: jackd log kept at $log" >&2
+    else
+        rm -rf "$tmp"
     fi
     exit "$rc"
 }
