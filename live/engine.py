@@ -49,6 +49,7 @@ from .errors import MusicAIError
 from .inference import Predictor, TheoryOnlyPredictor
 from .midi.messages import CLOCK, CLOCK_TICKS, START, STOP, note_off, note_on
 from .midi.ports import OutputPort
+from .realtime import request_realtime
 from .stats import TimingRing
 from .tempo import TempoMap, check_bpm
 
@@ -111,6 +112,7 @@ class EngineSnapshot:
     fallbacks: int = 0
     port: str = ""
     port_ok: bool = True
+    realtime: bool = False
     message: str = ""
     predictor: str = ""
     jam: dict = field(default_factory=dict)
@@ -130,6 +132,7 @@ class EngineSettings:
     history: int = 256  # notes kept for the piano roll
     clock_out: bool = False  # send 24 PPQN MIDI clock, Start and Stop
     hold: float = 0.1  # seconds between looks while holding (listening, transport stopped)
+    realtime: bool = True  # ask for SCHED_FIFO when playing on the wall clock (live/realtime.py)
 
 
 class Engine:
@@ -162,6 +165,7 @@ class Engine:
                                        port=getattr(output, "name", ""),
                                        predictor=getattr(predictor, "name", ""))
         self.error: BaseException | None = None
+        self.realtime = False  # whether the engine thread got real-time scheduling
         self.jam: Jam | None = None
         self._stale = False  # the predictor absorbed input since the logits were prepared
         self._hush = False  # a panic/release came after the note was chosen: do not sound it
@@ -187,6 +191,8 @@ class Engine:
     # the loop -------------------------------------------------------------------------------
     def run(self) -> None:
         """Play until stopped (or ``bars`` are done). Blocks; run it in a thread or process."""
+        if self.settings.realtime and isinstance(self.clock, WallClock):
+            self.realtime = request_realtime()
         try:
             self._run()
         except BaseException as err:
@@ -446,6 +452,7 @@ class Engine:
             fallbacks=self.fallbacks,
             port=self.output.name,
             port_ok=self.output.lost is None,
+            realtime=self.realtime,
             message=self._message,
             predictor=getattr(self.predictor, "name", ""),
             jam=self.jam.describe() if self.jam is not None else {},
