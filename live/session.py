@@ -11,12 +11,15 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from musicai.models import shipped
+
 from .engine import Engine, EngineSettings
 from .errors import ModelFileError, NoMidiSystemError
 from .headless import NotePrinter
 from .inference import Predictor, TheoryOnlyPredictor
 from .jam_options import JamOptions
 from .jam_session import start_jam
+from .livescript import ScriptWatcher, script_chore
 from .midi.backends import NO_MIDI, choose_backend, open_for
 from .midi.discovery import TITLES
 from .midi.discovery import list_ports as backend_ports
@@ -28,9 +31,11 @@ from .sampler_settings import SamplerSettings
 from .steering import EngineSampler
 from .tempo import check_bpm
 from .theory_keys import Key
+from .tui.options import check_tui_options
+from .tui.screen import screen_foreground
 
-#: The shipped model: models/ at the repository root (beside the live/ package folder).
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.onnx"
+#: The shipped model: package data of musicai.models (the repository's models/ folder).
+DEFAULT_MODEL = shipped("default.onnx")
 
 
 def say(line: str) -> None:
@@ -55,6 +60,8 @@ class Options:
     record: Path | None = None
     headless: bool = True
     jam: JamOptions = field(default_factory=JamOptions)  # --input, --jam, ... (jam_options)
+    script: Path | None = None  # live-coding file, re-applied on save (live/livescript.py)
+    takes: Path = Path(".")  # folder for takes the screen's r key records
 
     def checked(self) -> Options:
         """Raise the first problem (TheoryError, SamplerError, TempoError, ...) as one line."""
@@ -64,6 +71,7 @@ class Options:
             raise ModelFileError(self.model, "no such file; give an .onnx model or --model none")
         if self.record is not None:
             check_path(self.record)
+        check_tui_options(self.script, self.takes)
         return self
 
     def sampler_settings(self) -> SamplerSettings:
@@ -113,16 +121,25 @@ def run(options: Options) -> int:
             say(line)
     engine = Engine(predictor, sampler, output, settings=settings)
     jam = start_jam(engine, options.jam, options.backend, say)
-    if take is not None:
-        engine.listeners.append(take.on_note)
-        engine.change_listeners.append(take.on_change)
-    if not options.headless:
-        say("the terminal UI is not built yet; printing one line per note")
     key = Key.parse(options.key)
-    printer = NotePrinter(engine, sampler.chord_name_for, flats=bool(key.flats))
     say(f"playing {key.name} at {options.bpm:g} bpm into {output.name} "
-        f"({predictor.name}, seed {options.seed}); Ctrl-C stops")
-    outcome = perform(engine, printer, take, chores=jam.chores if jam else ())
+        f"({predictor.name}, seed {options.seed}); " + ("Ctrl-C stops" if options.headless
+                                                         else "q quits"))
+    if options.headless:
+        if take is not None:
+            engine.listeners.append(take.on_note)
+            engine.change_listeners.append(take.on_change)
+        printer = NotePrinter(engine, sampler.chord_name_for, flats=bool(key.flats))
+        chores = ([script_chore(engine, ScriptWatcher(options.script), say)]
+                  if options.script else [])
+        for chore in chores:  # the script's first version lands on the first note
+            chore()
+        outcome = perform(engine, printer, take,
+                          chores=[*chores, *(jam.chores if jam else ())])
+    else:  # the screen adopts the --record take; r starts and stops others
+        info = take_info(options, predictor.name, sampler, settings.gate)
+        outcome = perform(engine, None, take, foreground=screen_foreground(
+            engine, take, info, options.takes, options.script, say))
     if jam is not None:
         jam.close()
     report(engine, outcome, say)
@@ -136,6 +153,9 @@ def make_take(options: Options, model: str, sampler: EngineSampler,
     """The take recorder for ``--record`` (the path is checked again: it fails at start)."""
     if options.record is None:
         return None
+    return TakeRecorder(options.record, take_info(options, model, sampler, gate))
+
+
+def take_info(options: Options, model: str, sampler: EngineSampler, gate: float) -> TakeInfo:
     key = sampler.describe()["key"]
-    info = TakeInfo(options.bpm, key, options.seed, model, options.channel, gate)
-    return TakeRecorder(options.record, info)
+    return TakeInfo(options.bpm, key, options.seed, model, options.channel, gate)

@@ -22,7 +22,8 @@ else:  # Python 3.10: pytest itself depends on tomli there
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE_DIRS = {"live": "musicai.live", "training": "musicai.training", "export": "musicai.export"}
+SOURCE_DIRS = {"live": "musicai.live", "training": "musicai.training", "export": "musicai.export",
+               "models": "musicai.models"}
 SCRIPTS = ("musicai-live", "musicai-train", "musicai-export", "musicai-data")
 
 
