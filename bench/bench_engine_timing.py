@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from bench_samples import keep
 from musicai.live.clock import WallClock
 from musicai.live.engine import Engine, EngineSettings, PlayedNote
 from musicai.live.headless import NotePrinter
@@ -271,6 +272,7 @@ def verdict(spread: Spread, what: str) -> str:
 def long_run(step: Predictor, model_label: str, seconds: float) -> None:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     main = recorded(f"{model_label}, switch 0.5 ms", step, seconds, How())
+    keep("onset lateness: engine at the sender", main.late())  # opt-in: $MUSICAI_BENCH_SAMPLES
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\n1. Onset lateness at the sender: {seconds:g} s of sixteenths at {BPM:g} bpm "
           f"into a RecordingOutput (clock read in the send - scheduled time)")
