@@ -179,7 +179,9 @@ def add_extras(report, args: argparse.Namespace, models: list[str], out: Path) -
     if samples:
         plots.bench_figure(samples, out / "bench.png")
         report.figures.append(("Timing: onset lateness and inference latency", "bench.png"))
-        report.setup.append(f"benchmark samples: {bench}")
+        report.setup.append(f"benchmark samples: {bench} (`MUSICAI_BENCH_SAMPLES={bench} "
+                            "make bench`: bench_engine_timing's long run, bench_inference's "
+                            "onnxruntime rows)")
     else:
         report.notes.append(f"no benchmark samples at {bench}; make them with "
                             f"`MUSICAI_BENCH_SAMPLES={bench} make bench`")

@@ -68,6 +68,21 @@ CELL_COLUMNS = (("notes", "notes"), ("in key", "in_key"), ("tonic at phrase ends
                 ("4-gram repeats", "repeats"), ("max run", "max_run"))
 
 DEFINITIONS = """\
+## How the takes are made
+
+Every take is played by the live `Engine` (the code path of `musicai-live`) on a manual clock
+into a recording output: no MIDI port, no waiting, the same notes for the same seed.
+
+- **MODEL raw**: the model alone. The engine's sampler is a plain softmax over the model's own
+  pitch and duration logits at temperature T (`training/music_takes.RawSampler`), fed the
+  same chords as the theory sampler. Not the theory sampler at strictness 0: chord tones by
+  beat, cadence targets, leap recovery, register walls and the rest rules have no off switch.
+- **MODEL + theory**: the model through the theory sampler at its defaults (strictness 0.8,
+  the key's default progression, phrases of 8 notes), the given key, temperature and direction.
+- **theory only**: `--model none`, flat logits through the same theory sampler.
+- **human (held out)**: melodies of the pieces `training/dataset.split_by_piece` held out of
+  training, a seeded sample, each measured in its own estimated key.
+
 ## What the numbers mean
 
 Every statistic is computed by `training/music_metrics.py` on the notes (rests skipped), the
