@@ -17,6 +17,7 @@ from .errors import MusicAIError
 from .jam_options import add_jam_arguments, jam_options
 from .midi.discovery import BACKENDS
 from .session import DEFAULT_MODEL, Options
+from .tui.options import add_tui_arguments, tui_options
 
 PROG = "musicai-live"
 
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", type=Path, default=None, metavar="FILE.mid",
                    help="write the take to a MIDI file (kept current every few seconds)")
     add_jam_arguments(p)
+    add_tui_arguments(p)
     return p
 
 
@@ -87,7 +89,7 @@ def options_from(args: argparse.Namespace) -> Options:
         direction=args.direction, temperature=args.temperature, progression=args.progression,
         channel=args.channel - 1, seed=seed, bars=args.bars, record=args.record,
         jam=jam_options(args),
-        headless=args.headless or not sys.stdout.isatty(),
+        headless=args.headless or not sys.stdout.isatty(), **tui_options(args),
     ).checked()
 
 

@@ -139,7 +139,8 @@ def run(options: Options) -> int:
     else:  # the screen adopts the --record take; r starts and stops others
         info = take_info(options, predictor.name, sampler, settings.gate)
         outcome = perform(engine, None, take, foreground=screen_foreground(
-            engine, take, info, options.takes, options.script, say))
+            engine, take, info, options.takes, options.script, say,
+            chores=jam.chores if jam else (), input_name=jam.listener.name if jam else ""))
     if jam is not None:
         jam.close()
     report(engine, outcome, say)
