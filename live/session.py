@@ -31,8 +31,8 @@ from .sampler_settings import SamplerSettings
 from .steering import EngineSampler
 from .tempo import check_bpm
 from .theory_keys import Key
+from .tui.engine_side import LinkFront
 from .tui.options import check_tui_options
-from .tui.screen import screen_foreground
 
 #: The shipped model: package data of musicai.models (the repository's models/ folder).
 DEFAULT_MODEL = shipped("default.onnx")
@@ -109,7 +109,14 @@ def list_ports(backend: str | None) -> int:
     return 0
 
 
-def run(options: Options) -> int:
+def run(options: Options, link: LinkFront | None = None) -> int:
+    """Play one run. On a terminal (not headless) the screen runs here and the engine, with
+    everything below, in a process of its own that calls back with ``link``
+    (``live/tui/engine_side.py``: the screen's Python work must not delay the notes)."""
+    if not options.headless and link is None:
+        from .tui.link import run_on_screen
+
+        return run_on_screen(options)
     predictor, note = choose_predictor(options.model)
     sampler = build_sampler(options)
     settings = EngineSettings(bpm=options.bpm, channel=options.channel, bars=options.bars,
@@ -136,11 +143,11 @@ def run(options: Options) -> int:
             chore()
         outcome = perform(engine, printer, take,
                           chores=[*chores, *(jam.chores if jam else ())])
-    else:  # the screen adopts the --record take; r starts and stops others
-        info = take_info(options, predictor.name, sampler, settings.gate)
-        outcome = perform(engine, None, take, foreground=screen_foreground(
-            engine, take, info, options.takes, options.script, say,
-            chores=jam.chores if jam else (), input_name=jam.listener.name if jam else ""))
+    else:  # the engine process behind the screen: it adopts the --record take
+        link.attach(engine, take, take_info(options, predictor.name, sampler, settings.gate),
+                    options.takes, jam.listener.name if jam else "")
+        outcome = perform(engine, None, take, chores=jam.chores if jam else ())
+        link.stopped(engine)
     if jam is not None:
         jam.close()
     report(engine, outcome, say)

@@ -39,7 +39,7 @@ def stepped():
 
 
 async def type_line(pilot, text: str) -> None:
-    if not pilot.app.query_one(CommandLine).has_class("open"):
+    if not pilot.app.query_one(CommandLine).display:
         await pilot.press("colon")
     await pilot.press(*[{" ": "space", "@": "at", ";": "semicolon", "#": "number_sign",
                          "-": "minus", "+": "plus", ".": "full_stop"}.get(c, c) for c in text])
@@ -226,7 +226,7 @@ async def test_history_on_up_and_tab_completion(stepped) -> None:
         await pilot.press("tab")
         assert line.value == "mode dorian @bar "
         await pilot.press("escape")
-        assert not line.has_class("open") and app.focused is None
+        assert not line.display and app.focused is None
         await pilot.press("k")  # the keys are the instrument's again
         assert not engine.engine.commands.empty()
 

@@ -55,7 +55,6 @@ class LiveApp(App[None]):
     #status { height: 1; padding: 0 1; color: $text-muted; }
     #status.error { color: $error; text-style: bold; }
     CommandLine { display: none; border: none; height: 1; padding: 0 1; }
-    CommandLine.open { display: block; }
     """
     BINDINGS: ClassVar[list[Binding]] = [
         _key("up", "dir up", "dir up", key_display="↑"),
@@ -71,7 +70,7 @@ class LiveApp(App[None]):
         Binding("space", "mute", "mute"),
         _key("p", "panic", "panic"),
         Binding("r", "record", "rec"),
-        Binding("colon", "open_line", "command", key_display=":"),
+        Binding("colon", "open_line", "command", key_display=":", priority=True),
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
@@ -209,8 +208,9 @@ class LiveApp(App[None]):
         if self.takes is None:
             self.say("recording is not available here", error=True)
             return
-        line = self.takes.toggle()
-        self.say(line, error=line.startswith(("cannot", "take ")) and "written" not in line)
+        line = self.takes.toggle()  # "" from the engine process: it says what happened
+        if line:
+            self.say(line, error=line.startswith(("cannot", "take ")) and "written" not in line)
         self._show_performance()
 
     async def action_quit(self) -> None:
@@ -226,14 +226,19 @@ class LiveApp(App[None]):
 
     # the command line -------------------------------------------------------------------------
     def action_open_line(self) -> None:
+        """Show and focus the line at once. A priority binding runs in the app's own loop
+        before the next key is forwarded, so keys typed right after ':' (already queued)
+        reach the line, not the instrument's bindings. In the line, ':' is just text."""
         line = self.query_one(CommandLine)
-        line.add_class("open")
-        line.focus()
+        if self.focused is line:
+            line.insert_text_at_cursor(":")
+            return
+        line.display = True
+        self.screen.set_focus(line)
 
     def on_command_line_closed(self, _message: CommandLine.Closed) -> None:
-        line = self.query_one(CommandLine)
-        line.remove_class("open")
-        self.set_focus(None)
+        self.query_one(CommandLine).display = False
+        self.screen.set_focus(None)
 
     def on_command_line_choices(self, message: CommandLine.Choices) -> None:
         self.say("  ".join(message.choices) if message.choices else "no completions")
