@@ -245,14 +245,14 @@ def in_tmux(bpm: float, seconds: float) -> list[float] | None:
 # the table ----------------------------------------------------------------------------------
 ROWS = {
     "engine alone (switch 0.0005)": lambda a: alone(a.bpm, a.seconds),
-    "engine + screen, switch 0.005 (CPython default)":
+    "one process: engine + screen, switch 0.005 (default)":
         lambda a: with_screen(a.bpm, a.seconds, 0.005, quiet_gc=False),
-    "engine + screen, switch 0.0005": lambda a: with_screen(a.bpm, a.seconds, SWITCH_INTERVAL,
-                                                            quiet_gc=False),
-    "engine + screen, switch 0.0005 + gc freeze (product)":
+    "one process: engine + screen, switch 0.0005":
+        lambda a: with_screen(a.bpm, a.seconds, SWITCH_INTERVAL, quiet_gc=False),
+    "one process: ... + switch 0.0005 + gc freeze":
         lambda a: with_screen(a.bpm, a.seconds, SWITCH_INTERVAL, quiet_gc=True),
-    "engine process + screen (as musicai-live runs)": lambda a: with_screen(a.bpm, a.seconds, SWITCH_INTERVAL,
-                                                     quiet_gc=True, process=True),
+    "engine process + screen (as musicai-live runs)":
+        lambda a: with_screen(a.bpm, a.seconds, SWITCH_INTERVAL, quiet_gc=True, process=True),
 }
 
 
