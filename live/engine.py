@@ -251,7 +251,7 @@ class Engine:
             self.predictor.commit(event)
             onset += event.duration
             logits = self._prepare(onset)
-        self._drain_offs()
+        self._drain_offs(end_tick)
         self._publish(False)
 
     def _prepare(self, onset: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -328,7 +328,19 @@ class Engine:
             self._message = f"output port {self.output.name!r} lost ({err}); stopping"
             self._stop = True
 
-    def _drain_offs(self) -> None:
+    def _drain_offs(self, end_tick: int | None = None) -> None:
+        """The last note-offs on time; with clock out, pulses go on to the end of the last
+        bar (or the last note-off), so a DAW following us stops where the take does."""
+        if self._stop:
+            self._next_clock = None  # stopped: no more pulses, the note-offs at once
+        elif self._next_clock is not None:
+            last = max([end_tick or 0, *(tick for tick, *_ in self._offs)])
+            while self._next_clock <= last or self._offs:
+                tick = self._next_timed()
+                when = self.tempo.time_of(tick)
+                self.clock.wait_until(when)
+                self._fire(tick, when)
+            return
         while self._offs:
             tick, _, channel, pitch = heapq.heappop(self._offs)
             when = self.tempo.time_of(tick)

@@ -6,14 +6,15 @@ Everything here runs on the engine thread, at the points the engine chooses (``e
   the input callback left in the ``Inbox``: melody notes go to the quantiser and the turn
   taking, notes on the chord channel or below the split to the held chord, controller values
   are kept (latest per target), Start/Stop/Continue/Song Position and clock pulses go to the
-  transport, which then locks the engine's tempo map; in ``thru`` the notes come back to be
-  echoed. No inference and no table building happens here.
+  transport; in ``thru`` the notes come back to be echoed. No inference, no table building
+  and no clock fit happens here.
 * ``absorb`` (the top of each note, off the critical path) commits the player's finished
   notes to the predictor and the sampler's history, so the model continues from them; sends
   the controller changes (tables built here, before they are due); in ``follow`` mode moves
   the key at the next phrase when the player's key is clear.
 * ``turn`` says where the engine may play: not while the transport is stopped, not while the
-  player calls in call-and-response; it answers in the call's key when that is clear.
+  player calls in call-and-response; it answers in the call's key when that is clear; with
+  MIDI clock it locks the engine's tempo map to the master here, after each note.
 """
 
 from __future__ import annotations
@@ -179,8 +180,6 @@ class JamController:
             grid = self.quantiser.grid  # play on from the next 16th, not between them
             self._jump = -(-where[0] // grid) * grid
             self.engine.send(Action("release"))
-        else:
-            transport.lock(self.engine.tempo, now)
         self.inbox.wake_on_pulse = transport.state == ARMED
 
     # absorb: the player's notes into the model ----------------------------------------------
@@ -237,6 +236,8 @@ class JamController:
                 return None
             if self._jump is not None:
                 onset, self._jump = self._jump, None
+            else:  # here, after a note went out, not at the choice before the next one
+                self.transport.lock(self.engine.tempo, self.engine.clock.now())
         before = self.turns.state
         turn = self.turns.turn(onset)
         if before == CALLING and self.turns.state == RESPONDING and hasattr(self.theory,

@@ -25,14 +25,20 @@ class JamRun:
     listener: InputListener
     watch: InputWatch
     controller: JamController
+    say: Callable[[str], None]
 
     @property
     def chores(self) -> tuple[Callable[[], None], ...]:
         return (self.watch,)
 
     def close(self) -> None:
+        """Close the port (after the engine stopped) and say what came in."""
         self.listener.close()
         self.watch.close()
+        inbox = self.listener.inbox
+        self.say(f"input: {inbox.received} messages, {inbox.ignored} ignored, {inbox.bad} "
+                 f"malformed, {inbox.dropped} dropped; {self.controller.absorbed} notes "
+                 f"absorbed; port lost {self.watch.losses} times")
 
 
 def start_jam(engine: Engine, options: JamOptions, backend_arg: str | None,
@@ -56,4 +62,4 @@ def start_jam(engine: Engine, options: JamOptions, backend_arg: str | None,
     where = " (a new virtual port: connect a keyboard to it)" if listener.virtual else ""
     sync = "; following MIDI clock, waiting for Start" if setup.sync else ""
     say(f"listening to {listener.name}{where}; jam: {setup.mode}{sync}")
-    return JamRun(listener, watch, engine.jam)
+    return JamRun(listener, watch, engine.jam, say)

@@ -21,7 +21,7 @@ from .midi.messages import CLOCK_TICKS, CONTINUE, START, STOP
 from .tempo import MAX_BPM, MIN_BPM, TempoMap
 
 SONG_POSITION = 0xF2
-HORIZON = 1.0  # beats over which a phase error is made good
+HORIZON = 2.0  # beats over which a phase error is made good (locks come once per note)
 SNAP = TICKS_PER_QUARTER  # ticks behind the master past which the engine jumps forward
 WAITING, ARMED, RUNNING, STOPPED = "waiting", "armed", "running", "stopped"
 
