@@ -49,6 +49,20 @@ class Transport:
             if self.state == RUNNING:  # the next pulse is the new position
                 self.state, self._base = ARMED, (seq + 1, self.next_pos)
 
+    def feed(self, pulses: list[tuple[int, float]],
+             messages: list[tuple[int, int, int]]) -> None:
+        """Pulses and (status, value, seq) messages in the order they came: a message
+        carries the count of pulses before it, so the pulses before it go first."""
+        done = 0
+        for status, value, seq in messages:
+            upto = done
+            while upto < len(pulses) and pulses[upto][0] <= seq:
+                upto += 1
+            self.pulses(pulses[done:upto])
+            self.message(status, value, seq)
+            done = upto
+        self.pulses(pulses[done:])
+
     def pulses(self, pulses: list[tuple[int, float]]) -> None:
         for seq, when in pulses:
             self.follower.add(seq, when)
