@@ -30,6 +30,9 @@ def test_snapshots_up_commands_and_takes_down(tmp_path: Path,
     link = EngineLink(options(tmp_path))
     try:
         assert link.wait_ready()
+        link.poll(0.3)
+        assert link.snapshot.notes_played == 0  # it waits until the screen is drawn
+        link.go()
         assert "playing C major at 400 bpm" in capsys.readouterr().err
         wait(lambda: link.snapshot.notes_played >= 3, link)
         link.send(Change("key", "D minor"))
@@ -63,6 +66,7 @@ def test_the_engine_stops_when_the_screen_goes_away(tmp_path: Path) -> None:
     link = EngineLink(options(tmp_path))
     try:
         assert link.wait_ready()
+        link.go()
         wait(lambda: link.snapshot.notes_played >= 2, link)
         link._down.close()  # as if the screen's process had died
         wait(lambda: link.status is not None, link)

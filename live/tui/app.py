@@ -1,33 +1,39 @@
 """The instrument's screen: reads engine snapshots on a UI timer, sends commands, never waits.
 
 Everything here runs on Textual's thread. A ``set_interval`` timer (25 Hz) reads
-``engine.snapshot`` (an immutable value the engine replaces after each note), repaints, polls
-the ``--script`` file and takes the main thread's duties (``Minder.step``: port watch, stop
-signals). Keys and the ``:`` line both go through ``live.livecode`` and reach the engine by
-``Engine.send`` (a non-blocking queue put); the engine never calls into the UI at all.
+``engine.snapshot`` (an immutable value, replaced after each note), repaints what changed, polls
+the ``--script`` file and steps the ``minder`` (the main thread's duties: stop signals, the
+engine's end). ``engine`` is an ``EngineLink`` to the engine's own process when
+``musicai-live`` runs (``link.py``; measured: a thread in this process would be late), or an
+``Engine`` in tests. Keys and the ``:`` line both go through ``live.livecode`` and reach the
+engine by ``send`` (a queue put or a pipe write); the engine never calls into the UI.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
-from ..commands import Action, Command
+from ..commands import Action
 from ..encoding.grid import TICKS_PER_QUARTER
 from ..engine import Engine, EngineSnapshot
-from ..livecode import Context, Parsed, parse
-from ..livescript import ScriptWatcher, context_of, send_all
+from ..livecode import Context
+from ..livescript import ScriptWatcher
 from . import gc_quiet, view
 from .cmdline import CommandLine
+from .commanding import Commanding
 from .pianoroll import PianoRoll
 from .takes import TakeSwitch
+
+if TYPE_CHECKING:
+    from .link import EngineLink, RemoteTakes
 
 FPS = 25  # repaints per second (the issue asks for 20 or more)
 
@@ -36,14 +42,7 @@ def _key(key: str, line: str, description: str, show: bool = True, **kw: object)
     return Binding(key, f"line({line!r})", description, show=show, **kw)
 
 
-def echo(commands: tuple[Command, ...]) -> str:
-    """``key G major; temperature 1.1 @bar``: what a line sent, for the status line."""
-    return "; ".join(c.name if isinstance(c, Action) else
-                     f"{c.setting} {c.value}" + (f" @{c.when}" if c.when != "note" else "")
-                     for c in commands)
-
-
-class LiveApp(App[None]):
+class LiveApp(Commanding, App[None]):
     TITLE = "MusicAI Live"
     ENABLE_COMMAND_PALETTE = False
     AUTO_FOCUS = None
@@ -75,13 +74,14 @@ class LiveApp(App[None]):
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
 
-    def __init__(self, engine: Engine, *, minder: object | None = None,
-                 takes: TakeSwitch | None = None, script: ScriptWatcher | None = None,
+    def __init__(self, engine: Engine | EngineLink, *, minder: object | None = None,
+                 takes: TakeSwitch | RemoteTakes | None = None, script: ScriptWatcher | None = None,
                  fps: float = FPS, greeting: str = "", freeze_gc: bool = False,
-                 chores: Sequence[Callable[[], None]] = (), input_name: str = "") -> None:
+                 chores: Sequence[Callable[[], None]] = (), input_name: str = "",
+                 started: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.greeting, self.freeze_gc = greeting, freeze_gc
-        self.chores, self.input_name = chores, input_name
+        self.chores, self.input_name, self.started = chores, input_name, started
         self._printed = ""
         self.engine, self.minder, self.takes, self.script = engine, minder, takes, script
         self.fps = fps
@@ -112,6 +112,8 @@ class LiveApp(App[None]):
         self.set_interval(1 / self.fps, self.refresh_from_engine)
         if self.freeze_gc:  # the screen's widgets, styles and caches: see gc_quiet
             self.call_after_refresh(gc_quiet.after_start)
+        if self.started is not None:  # drawn: the engine process may start playing
+            self.call_after_refresh(self.started)
 
     # the UI tick ------------------------------------------------------------------------------
     def refresh_from_engine(self) -> None:
@@ -169,41 +171,6 @@ class LiveApp(App[None]):
         status.update(line, layout=False)
         status.set_class(error, "error")
 
-    # commands -----------------------------------------------------------------------------------
-    def context(self) -> Context:
-        """Where relative commands start: what was last sent, until a later note shows it."""
-        snap = self.engine.snapshot
-        if self._intent is not None and snap.notes_played <= self._intent_notes:
-            return self._intent
-        self._intent = None
-        return context_of(snap)
-
-    def run_line(self, line: str) -> Parsed:
-        """Parse one line and send it; errors go to the status line, never raise."""
-        parsed = parse(line, self.context())
-        if parsed.ok:
-            self._send(parsed)
-            if parsed.commands:
-                self.say(echo(parsed.commands))
-        else:
-            self.say(f"{parsed.where()}: {parsed.error}", error=True)
-        return parsed
-
-    def _send(self, parsed: Parsed) -> None:
-        if not parsed.ok:
-            return
-        send_all(self.engine, parsed)
-        self._intent, self._intent_notes = parsed.context, self.engine.snapshot.notes_played
-
-    def action_line(self, line: str) -> None:
-        self.run_line(line)
-
-    def action_cycle_direction(self) -> None:
-        self.run_line("dir auto" if self.context().direction == "none" else "dir none")
-
-    def action_mute(self) -> None:
-        self.run_line("unmute" if self.context().muted else "mute")
-
     def action_record(self) -> None:
         if self.takes is None:
             self.say("recording is not available here", error=True)
@@ -223,32 +190,4 @@ class LiveApp(App[None]):
         else:
             self.engine.stop()
             self.exit()
-
-    # the command line -------------------------------------------------------------------------
-    def action_open_line(self) -> None:
-        """Show and focus the line at once. A priority binding runs in the app's own loop
-        before the next key is forwarded, so keys typed right after ':' (already queued)
-        reach the line, not the instrument's bindings. In the line, ':' is just text."""
-        line = self.query_one(CommandLine)
-        if self.focused is line:
-            line.insert_text_at_cursor(":")
-            return
-        line.display = True
-        self.screen.set_focus(line)
-
-    def on_command_line_closed(self, _message: CommandLine.Closed) -> None:
-        self.query_one(CommandLine).display = False
-        self.screen.set_focus(None)
-
-    def on_command_line_choices(self, message: CommandLine.Choices) -> None:
-        self.say("  ".join(message.choices) if message.choices else "no completions")
-
-    def on_input_submitted(self, message: Input.Submitted) -> None:
-        line = self.query_one(CommandLine)
-        parsed = self.run_line(message.value)
-        line.remember(message.value)
-        if parsed.ok:
-            line.value = ""
-        else:
-            line.cursor_position = max(0, parsed.column - 1)
 

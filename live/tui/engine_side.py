@@ -10,7 +10,9 @@ module only adds the link: a publisher thread that sends the snapshot right afte
 screen's process dies, the pipe closes and the engine stops: every note is released.
 
 Messages up (tuples): ("say", text), ("ready", input name), ("snapshot", EngineSnapshot),
-("recording", take name), ("stopped",), ("exit", status). Down: ("command", Command), ("take",).
+("recording", take name), ("stopped",), ("exit", status). Down: ("go",) once the screen is
+drawn (its start-up would compete for the CPU with the first notes), ("command", Command),
+("take",).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..midi.take import TakeInfo, TakeRecorder
 from .takes import TakeSwitch
 
 Post = Callable[..., None]
+GO_PATIENCE = 10.0  # seconds the engine waits for the screen to be up before it plays anyway
 
 
 class _Lines:
@@ -57,6 +60,7 @@ class LinkFront:
         self.switch: TakeSwitch | None = None
         self.done = False
         self._played = threading.Event()
+        self._go = threading.Event()
 
     def attach(self, engine: Engine, take: TakeRecorder | None, info: TakeInfo, takes: Path,
                input_name: str) -> None:
@@ -72,6 +76,7 @@ class LinkFront:
         gc.collect()
         gc.freeze()  # nothing built so far is walked by a collection during the performance
         self.post("ready", input_name)
+        self._go.wait(GO_PATIENCE)  # the screen is up: its start-up no longer competes
 
     def _publish(self, engine: Engine) -> None:
         shown, recording = None, ""
@@ -99,8 +104,11 @@ class LinkFront:
                 message = self.commands.recv()
             except (EOFError, OSError):  # the screen is gone: stop, all notes off
                 engine.stop()
+                self._go.set()
                 return
-            if message[0] == "command":
+            if message[0] == "go":
+                self._go.set()
+            elif message[0] == "command":
                 engine.send(message[1])
             elif message[0] == "take" and self.switch is not None:
                 self.post("say", self.switch.toggle() + "\n")

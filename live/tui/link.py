@@ -72,6 +72,10 @@ class EngineLink:
     def stop(self) -> None:
         self.send(Action("stop"))
 
+    def go(self) -> None:
+        """The screen is up: the engine may start playing."""
+        self.down(("go",))
+
     def down(self, message: tuple) -> None:
         with contextlib.suppress(OSError, EOFError):  # the engine process is gone: poll says
             self._down.send(message)
@@ -179,6 +183,6 @@ def run_on_screen(options: object) -> int:
             gc.collect()
             gc.freeze()
             app = LiveApp(link, minder=link, takes=link.takes, script=watcher, greeting=greeting,
-                          freeze_gc=True, input_name=link.input_name)
+                          freeze_gc=True, input_name=link.input_name, started=link.go)
             app.run()
         return link.finish()
