@@ -105,7 +105,13 @@ def _strip_comment(line: str) -> str:
 
 
 def _tokens(text: str, offset: int) -> list[Token]:
-    return [(m.group(), offset + m.start() + 1) for m in re.finditer(r"\S+", text)]
+    """Words with their 1-based columns; a leading ':' (the habit of typing the key that opened
+    the line) is forgiven."""
+    tokens = [(m.group(), offset + m.start() + 1) for m in re.finditer(r"\S+", text)]
+    if tokens and tokens[0][0].startswith(":"):
+        word, column = tokens[0]
+        tokens[0:1] = [(word[1:], column + 1)] if len(word) > 1 else []
+    return tokens
 
 
 def _statement(tokens: list[Token], ctx: Context) -> tuple[list[Command], Context]:

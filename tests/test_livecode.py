@@ -139,3 +139,11 @@ def test_no_input_raises(line: str) -> None:
 def test_no_unicode_input_raises(line: str) -> None:
     parse(line)
     parse_script(line)
+
+
+def test_a_leading_colon_is_forgiven() -> None:
+    """Typing ':' again inside the open command line is a habit, not an error."""
+    assert parse(":key D minor").commands == (Change("key", "D minor"),)
+    assert parse("key D minor; :dir up").commands[1] == Change("direction", "up")
+    bad = parse(":kee D")
+    assert not bad.ok and bad.column == 2  # the column still points at the typo

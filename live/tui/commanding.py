@@ -85,8 +85,9 @@ class Commanding:
         line = self.query_one(CommandLine)
         parsed = self.run_line(message.value)
         line.remember(message.value)
-        if parsed.ok:
+        if parsed.ok:  # done: the keys go back to the instrument (q quits again)
             line.value = ""
+            line.action_close()
         else:
             line.cursor_position = max(0, parsed.column - 1)
 
