@@ -198,3 +198,26 @@ def test_bad_values_are_usage_errors(tmp_path: Path) -> None:
 def test_evaluate_on_a_folder_that_is_not_a_checkpoint(tmp_path: Path) -> None:
     proc = run_cli("evaluate", str(tmp_path), "--data", str(DATA))
     assert_one_line_error(proc, 2, "not a training output")
+
+
+def test_sigterm_stops_like_ctrl_c_and_keeps_the_best_weights(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "musicai.training.cli", "--data", str(DATA), "--arch", "stream",
+         "--preset", "tiny", "--epochs", "500", "--out", str(out), "--cache",
+         str(tmp_path / "cache")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while not (out / "best.weights.h5").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (out / "best.weights.h5").exists(), "no epoch finished in time"
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "interrupted; best weights so far kept" in stdout
+    assert "Traceback" not in stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["result"]["interrupted"] is True
+    assert summary["result"]["epochs_run"] >= 1

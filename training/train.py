@@ -9,11 +9,15 @@ best validation loss so far, always whole), ``last.weights.h5`` (for ``--resume`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import signal
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -186,8 +190,9 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     started = time.perf_counter()
     interrupted = False
     try:
-        model.fit(fit, validation_data=val, epochs=config.epochs,
-                            initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
+        with terminate_as_interrupt():
+            model.fit(fit, validation_data=val, epochs=config.epochs,
+                      initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
     except KeyboardInterrupt:
         interrupted = True
     elapsed = time.perf_counter() - started
@@ -215,6 +220,24 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     }
     write_text_atomic(out / "summary.json", json.dumps(summary, indent=2))
     return result
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a scheduler, `kill`, a closing terminal) stops training like Ctrl-C: the best
+    weights so far stay, and the summary and plot are still written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _use_all_devices() -> None:
