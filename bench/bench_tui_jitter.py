@@ -129,6 +129,8 @@ def with_screen(bpm: float, seconds: float, switch: float, quiet_gc: bool,
                 gc_quiet.after_start()
             if thread is not None:
                 thread.start()
+            else:
+                engine.go()  # the screen is drawn: the engine process may start
             await asyncio.sleep(seconds)
 
     with switch_interval(switch), gc_quiet.performing(quiet_gc):
@@ -170,6 +172,9 @@ class ChildEngine:
     def send(self, command) -> None:
         self.commands.put(command)
 
+    def go(self) -> None:
+        self.commands.put("go")
+
     def stop(self) -> None:
         self.send(Action("stop"))
 
@@ -189,6 +194,7 @@ def _child(conn, commands, bpm: float, seconds: float) -> None:
     gc.collect()
     gc.freeze()
     engine = make_engine(bpm)
+    commands.get(timeout=30)  # "go": the screen is up (as live/tui/engine_side.py waits)
     played = threading.Event()
     engine.listeners.append(lambda _note: played.set())
     with switch_interval(SWITCH_INTERVAL):
@@ -220,7 +226,7 @@ def in_tmux(bpm: float, seconds: float) -> list[float] | None:
     if tmux is None:
         return None
     bars = max(2, round(seconds * bpm / 240))
-    socket = f"musicai-bench-{os.getpid()}"
+    socket = f"musicai-bench-{os.getpid()}-{time.monotonic_ns()}"
     log = Path(tempfile.mkdtemp()) / "report.txt"
     cmd = (f"{sys.executable} -m musicai.live.cli --model none --bpm {bpm:g} --bars {bars} "
            f"--seed 1"

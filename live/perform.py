@@ -41,18 +41,13 @@ def _play(engine: Engine) -> None:
         return
 
 
-Foreground = Callable[["Minder"], None]
-
-
 def perform(engine: Engine, printer: NotePrinter | None, take: TakeRecorder | None,
-            foreground: Foreground | None = None,
             chores: Sequence[Callable[[], None]] = ()) -> Outcome:
     """Play until the engine stops; every path ends with the port silenced and closed.
 
-    ``foreground`` (the terminal UI) replaces the headless wait loop and must call
-    ``Minder.step`` often; ``chores`` run on each turn of the headless loop (a live-coding
-    script). The signal handlers cover the clean-up too, so a Ctrl-C while the port closes
-    cannot interrupt it halfway."""
+    ``chores`` run on each turn of the wait loop, on this thread (a live-coding script, the
+    jam's input watch). The signal handlers cover the clean-up too, so a Ctrl-C while the port
+    closes cannot interrupt it halfway."""
     thread = threading.Thread(target=_play, args=(engine,), name="engine", daemon=True)
     forced = threading.Event()
     outcome = Outcome()
@@ -63,11 +58,7 @@ def perform(engine: Engine, printer: NotePrinter | None, take: TakeRecorder | No
             if take is not None:
                 take.start()
             thread.start()
-            minder = Minder(thread, engine, watch, signals, forced)
-            if foreground is not None:
-                foreground(minder)
-            else:
-                _wait(minder, printer, chores)
+            _wait(Minder(thread, engine, watch, signals, forced), printer, chores)
         finally:
             engine.output.close()  # note-offs for anything still sounding, CC 123 and CC 120
             if watch is not None:
@@ -83,7 +74,7 @@ def perform(engine: Engine, printer: NotePrinter | None, take: TakeRecorder | No
 
 class Minder:
     """The main thread's duties while the engine plays: the port watch, stop signals and the
-    grace period after a stop, in steps a wait loop or a UI timer can take."""
+    grace period after a stop, one look at a time."""
 
     def __init__(self, thread: threading.Thread, engine: Engine, watch: PortWatch,
                  signals: StopSignals, forced: threading.Event) -> None:
@@ -91,12 +82,6 @@ class Minder:
         self.signals, self.forced = signals, forced
         self.next_look = time.monotonic() + WATCH_EVERY
         self.stop_asked: float | None = None
-
-    def ask_stop(self) -> None:
-        """Stop the engine as a signal would (the grace period applies)."""
-        self.engine.stop()
-        if self.stop_asked is None:
-            self.stop_asked = time.monotonic()
 
     def step(self) -> bool:
         """One look; False once the engine has ended, or had to be silenced from here."""

@@ -1,10 +1,9 @@
 """What the screen needs from the engine side: the sampler's description for display, takes
-that start mid-run, and ``perform`` with a foreground (the TUI) or chores (a script)."""
+that start mid-run, and ``perform`` running chores (a script) on its wait loop."""
 
 from __future__ import annotations
 
 import threading
-import time
 
 import mido
 from musicai.live.clock import ManualClock, WallClock
@@ -12,7 +11,7 @@ from musicai.live.engine import Engine, EngineSettings, PlayedNote
 from musicai.live.inference import TheoryOnlyPredictor
 from musicai.live.midi.recording import RecordingOutput
 from musicai.live.midi.take_file import TakeInfo, build
-from musicai.live.perform import Minder, perform
+from musicai.live.perform import perform
 from musicai.live.sampler import TheorySampler
 from musicai.live.sampler_settings import SamplerSettings
 from musicai.live.steering import EngineSampler
@@ -57,25 +56,6 @@ def _engine(bars: int | None) -> tuple[Engine, RecordingOutput]:
                     clock=WallClock(), settings=EngineSettings(bpm=400, bars=bars,
                                                                preroll=0.01))
     return engine, out
-
-
-def test_a_foreground_minds_the_engine_and_can_stop_it() -> None:
-    engine, out = _engine(bars=None)
-    seen: list[int] = []
-
-    def foreground(minder: Minder) -> None:
-        while engine.snapshot.notes_played < 3:
-            assert minder.step()
-            time.sleep(0.01)
-        minder.ask_stop()
-        while minder.step():
-            seen.append(engine.snapshot.notes_played)
-            time.sleep(0.01)
-
-    outcome = perform(engine, None, None, foreground=foreground)
-    assert outcome.status == 0 and outcome.problem == ""
-    assert engine.snapshot.notes_played >= 3 and not engine.snapshot.running
-    assert out.sounding == frozenset() and out.closed
 
 
 def test_chores_run_on_the_headless_loop() -> None:
