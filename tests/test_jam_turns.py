@@ -125,3 +125,27 @@ def test_follow_moves_the_key_to_the_players_at_the_next_phrase() -> None:
     engine.run()
     assert engine.sampler.describe()["key"] == "E minor"
     assert keys and keys[0][0] > 6 * 480  # only after enough notes, at a phrase start
+
+
+def test_a_lost_input_lets_go_of_held_notes_and_says_so() -> None:
+    from musicai.live.midi.input_watch import LOST
+
+    script = [(1.0, (0x90, 50, 90)), (1.0, (0x91, 40, 90))]  # a melody note, a chord note
+    engine, out, clock, _ = jam_engine(script, JamSetup(mode="thru", chord_channel=1),
+                                       bars=2)
+
+    def lose(note) -> None:
+        if note.onset >= 480 * 3 and not engine.jam.inbox.lost:
+            engine.jam.inbox.lost = "input 'kbd:out' lost; waiting for it to return"
+            engine.jam.inbox.messages.append((clock.now(), LOST, 0, 0))
+            engine.wake()
+
+    engine.listeners.append(lose)
+    engine.run()
+    assert "lost; waiting for it to return" in engine.snapshot.message
+    assert engine.snapshot.jam["input_ok"] is False
+    echoed = [s.message for s in out.sent if s.message[0] in (0x80, 0x81, 0x90, 0x91)
+              and s.message[1] in (50, 40)]
+    assert echoed[-2:] == [(0x80, 50, 0), (0x81, 40, 0)]  # the echoes were let go
+    assert engine.jam.absorbed == 1  # the melody note, closed when the port went
+    assert engine.snapshot.jam["held_chord"] == ""
