@@ -114,6 +114,12 @@ def printed(lines: list[str]) -> list[tuple[int, str, int, str]]:
     return out
 
 
+def seconds(lines: list[str]) -> list[float]:
+    """When each printed note went out, in seconds from the time of tick 0 (the engine's
+    clock, read right after the send: no output delivery in it)."""
+    return [float(LINE.match(line).group(1)) for line in lines]
+
+
 def jitter(stderr: list[str]) -> tuple[float, float, float, int]:
     """(p50, p99, max, late) in ms from the run's last report line."""
     for line in reversed(stderr):
