@@ -80,6 +80,11 @@ def evaluate(checkpoint: Path, data: Path, *, cache_dir: Path | None = None,
     else:
         longest = int(frames.lengths.max())
         batches = SequenceBatches(frames, longest, batch_size=max(1, batch_size // 8), **common)
+    return score(model, batches)
+
+
+def score(model, batches) -> HeldOutMetrics:
+    """The held-out figures of a model over prepared batches (weights respected)."""
     tally = _Tally()
     for i in range(len(batches)):
         item = batches[i]

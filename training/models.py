@@ -100,7 +100,10 @@ def compile_model(model: keras.Model, config: TrainConfig) -> keras.Model:
     """Adam and (sparse) categorical cross-entropy on both heads, as in the seed."""
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
-        loss={name: keras.losses.SparseCategoricalCrossentropy() for name in OUTPUT_NAMES},
+        # Padded positions of stream sequences carry sample weight 0; the default reduction
+        # would still count them in the mean and report a loss below the true NLL per event.
+        loss={name: keras.losses.SparseCategoricalCrossentropy(
+            reduction="mean_with_sample_weight") for name in OUTPUT_NAMES},
         weighted_metrics={
             "pitch": [
                 keras.metrics.SparseCategoricalAccuracy(name="acc"),
