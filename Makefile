@@ -22,7 +22,7 @@ export PYTHON_CANDIDATES ?= python3.11 python3.12 python3.10 python3
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: venv test live bench lint jack clean distclean
+.PHONY: venv test live bench lint jack tmux clean distclean
 
 venv: $(STAMP)
 
@@ -33,7 +33,10 @@ $(STAMP): pyproject.toml
 jack:
 	@tools/ensure-jack.sh
 
-test: venv jack
+tmux:
+	@tools/ensure-tmux.sh
+
+test: venv jack tmux
 	@tools/with-jack.sh "$(PY)" -m pytest $(PYTEST_ARGS)
 
 live: venv

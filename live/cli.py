@@ -89,7 +89,8 @@ def options_from(args: argparse.Namespace) -> Options:
         direction=args.direction, temperature=args.temperature, progression=args.progression,
         channel=args.channel - 1, seed=seed, bars=args.bars, record=args.record,
         jam=jam_options(args),
-        headless=args.headless or not sys.stdout.isatty(), **tui_options(args),
+        headless=args.headless or not (sys.stdout.isatty() and sys.stderr.isatty()),
+        **tui_options(args),
     ).checked()
 
 
