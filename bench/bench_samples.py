@@ -45,6 +45,9 @@ def keep(name: str, seconds: Iterable[float], path: Path | None = None) -> None:
     try:
         with os.fdopen(fd, "wb") as out:
             np.savez(out, **arrays)
+        mask = os.umask(0)  # mkstemp's 0600 -> what open() would give
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

@@ -21,6 +21,7 @@ from musicai.live.theory_keys import Key
 
 from .history_plot import read_history
 from .music_metrics import MAX_INTERVAL, distribution
+from .music_report import ordinary_mode
 
 SCALE, TONIC, OTHER = "#4c8cbf", "#1f4e79", "#c9c9c9"
 MAJOR_DEGREES = (0, 2, 4, 5, 7, 9, 11)
@@ -42,6 +43,7 @@ def save(fig, path: Path) -> None:
     os.close(fd)
     try:
         fig.savefig(tmp, format="png", dpi=100)
+        ordinary_mode(tmp)
         os.replace(tmp, path)
     finally:
         _pyplot().close(fig)

@@ -137,12 +137,20 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
+def ordinary_mode(path: str | Path) -> None:
+    """``mkstemp`` makes files 0600; a published result gets what ``open`` would give."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
 def write(report: Report, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".md.tmp")
     try:
         with os.fdopen(fd, "w") as out:
             out.write(render(report))
+        ordinary_mode(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
