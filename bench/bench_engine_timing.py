@@ -15,8 +15,8 @@ the 16th's, and the sampler settings rule out rests, so there is a note-on every
    product setting, the default switch interval, each of those next to a busy Python thread
    (a TUI repainting as fast as it can: pure-Python formatting of the snapshot, never
    sleeping), the theory-only predictor (``--model none``), and, where the OS allows it, the
-   engine thread at SCHED_FIFO, alone and next to the busy thread (a harness option, not the
-   product: it takes the OS scheduler's delays out of the engine thread's own waits). A note
+   engine thread at SCHED_FIFO, alone and next to the busy thread (what musicai-live asks for
+   itself when allowed: it takes the OS scheduler's delays out of the engine thread's waits). A note
    the deadline guard chose from flat logits is not pinned, so rows with fallbacks have
    fewer, longer notes.
 2. JACK: engine -> python-rtmidi JACK virtual output -> an input in a separate receiver process
@@ -150,8 +150,9 @@ def bars_for(seconds: float) -> int:
 def in_thread(work, *, switch: float, realtime: bool = False, busy_for: Engine | None = None,
               printer: NotePrinter | None = None) -> tuple[float, float, float]:
     """Run ``work`` in a thread the way ``perform`` runs the engine; (wall, process CPU,
-    thread CPU) seconds. ``realtime``: the thread asks for SCHED_FIFO first (harness only;
-    PermissionError when not allowed). ``busy_for``: a repainting thread reads that engine."""
+    thread CPU) seconds. ``realtime``: the thread asks for SCHED_FIFO first, as the engine
+    does itself (PermissionError when not allowed). ``busy_for``: a repainting thread reads
+    that engine."""
     thread_cpu, refused = [0.0], []
 
     def target() -> None:
@@ -216,7 +217,8 @@ def play(label: str, predictor: Predictor, output, seconds: float, how: How,
     predictor.reset()
     sampler = EngineSampler(TheorySampler(NO_RESTS, seed=seed))
     engine = Engine(predictor, sampler, output, clock=WallClock(),
-                    settings=EngineSettings(bpm=BPM, bars=bars_for(seconds)))
+                    settings=EngineSettings(bpm=BPM, bars=bars_for(seconds),
+                                            realtime=how.realtime))
     notes: list[PlayedNote] = []
     engine.listeners.append(notes.append)
     with open(os.devnull, "w") as sink:
@@ -271,7 +273,8 @@ def verdict(spread: Spread, what: str) -> str:
 # 1 + 3: the long run and the interleaved conditions ---------------------------------------
 def long_run(step: Predictor, model_label: str, seconds: float) -> None:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    main = recorded(f"{model_label}, switch 0.5 ms", step, seconds, How())
+    main = recorded(f"{model_label}, switch 0.5 ms, SCHED_FIFO when allowed", step, seconds,
+                    How(realtime=realtime_allowed()))
     keep("onset lateness: engine at the sender", main.late())  # opt-in: $MUSICAI_BENCH_SAMPLES
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\n1. Onset lateness at the sender: {seconds:g} s of sixteenths at {BPM:g} bpm "
@@ -321,8 +324,9 @@ def interleaved(step: Predictor, theory: Predictor, model_label: str, args,
               "descheduled while it holds the GIL stalls even a real-time engine)"
               if realtime else ""))
     if realtime:
-        print("* harness only, not what musicai-live does today: the engine thread asks for "
-              f"SCHED_FIFO priority {RT_PRIORITY} (root or CAP_SYS_NICE)")
+        print("* SCHED_FIFO: what musicai-live's engine thread asks for itself when the OS "
+              "allows (root or CAP_SYS_NICE; live/realtime.py); rows without it are ordinary "
+              "threads")
     else:
         print("(SCHED_FIFO not permitted here: the real-time rows are left out)")
     print(verdict(Spread.of(runs[2].late()), "next to a busy thread, switch 0.5 ms"))

@@ -24,8 +24,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
-from bench_samples import keep, samples_path, timed_calls
-from musicai.export.timing import Latency, measure
+from bench_samples import keep, samples_path
+from musicai.export.timing import Latency, measure, timed_calls
 from musicai.live.encoding import Vocabulary
 from musicai.live.model_file import ModelFile, open_model
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -52,20 +51,6 @@ def keep(name: str, seconds: Iterable[float], path: Path | None = None) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-
-
-def timed_calls(call: Callable[[], object], calls: int, warmup: int) -> np.ndarray:
-    """Seconds per call, one call at a time after ``warmup`` untimed ones (the same loop as
-    ``musicai.export.timing.measure``)."""
-    for _ in range(warmup):
-        call()
-    times = np.empty(calls, dtype=np.float64)
-    clock = time.perf_counter_ns
-    for i in range(calls):
-        start = clock()
-        call()
-        times[i] = clock() - start
-    return times / 1e9
 
 
 if __name__ == "__main__":  # `make bench` runs every bench/*.py: say what this one is

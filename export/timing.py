@@ -19,7 +19,8 @@ class Latency:
         return f"p50 {self.p50_ms:.3f} ms, p99 {self.p99_ms:.3f} ms ({self.calls} calls)"
 
 
-def measure(call: Callable[[], object], calls: int = 500, warmup: int = 50) -> Latency:
+def timed_calls(call: Callable[[], object], calls: int, warmup: int) -> np.ndarray:
+    """Seconds per call, one call at a time, after ``warmup`` untimed ones."""
     for _ in range(warmup):
         call()
     times = np.empty(calls, dtype=np.float64)
@@ -28,7 +29,11 @@ def measure(call: Callable[[], object], calls: int = 500, warmup: int = 50) -> L
         start = clock()
         call()
         times[i] = clock() - start
-    p50, p99 = np.percentile(times, (50, 99)) / 1e6
+    return times / 1e9
+
+
+def measure(call: Callable[[], object], calls: int = 500, warmup: int = 50) -> Latency:
+    p50, p99 = np.percentile(timed_calls(call, calls, warmup), (50, 99)) * 1e3
     return Latency(float(p50), float(p99), calls)
 
 
