@@ -24,7 +24,7 @@ else:  # Python 3.10: pytest itself depends on tomli there
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIRS = {"live": "musicai.live", "training": "musicai.training", "export": "musicai.export",
                "models": "musicai.models"}
-SCRIPTS = ("musicai-live", "musicai-train", "musicai-export", "musicai-data")
+SCRIPTS = ("musicai-live", "musicai-train", "musicai-export", "musicai-data", "musicai-eval")
 
 
 def _pyproject() -> dict[str, Any]:
