@@ -3,35 +3,30 @@
 ``--input NAME`` follows ``--port``'s rules (``discovery.match_port``: exact name, else a
 unique case-insensitive part of one); when nothing matches, a virtual input port of that name
 is created for a keyboard or a DAW to connect to. The backend drops system exclusive and
-active sensing (and timing clock unless we follow it) in C, before any Python runs; everything
-else goes to ``Inbox.feed`` on the backend's thread.
+active sensing (and timing clock unless we follow it) in C, before any Python runs.
 
-Closing an input that still receives (a DAW's clock never stops) is where python-rtmidi can
-crash or hang, measured here under a 4,000 messages/s flood:
-
-* ``cancel_callback`` drops the only reference to the (function, data) tuple whose address
-  the backend thread may already hold while it waits for the GIL: it then calls into freed
-  memory ("deallocating None", SIGSEGV within 10 closes). So the tuples are kept alive for the
-  life of the process (``_PINNED``; two small tuples per open).
-* ``close_port`` holds the GIL while the backend waits for its thread, which may be waiting
-  for the GIL to deliver one more message: a deadlock. So the callback is cancelled first
-  (later messages go to rtmidi's own queue, no GIL needed) and the GIL released for
-  ``JACK_DRAIN`` so that a delivery in flight finishes (into a callback that now ignores it)
-  before the port is closed. 20 of 20 closes under the flood then take ~50 ms.
+No Python callback: rtmidi queues incoming messages itself (C++ only, on the backend's
+thread) and a small thread of ours polls that queue every millisecond and feeds the
+``Inbox``. With a Python callback, the backend's thread had to take the GIL inside JACK's
+process cycle: it stalled the whole JACK graph behind our Python (40-230 ms seen under load)
+and closing the port while a delivery waited for the GIL crashed the process (SIGSEGV in
+``_rtmidi``, seen in CI even with the callback cancelled and drained first). Polling keeps
+Python out of the backend's thread, so closing is the ordinary rtmidi close. Arrival times
+lose nothing: each polled batch is dated backwards from the poll time with rtmidi's own
+delta times, measured on the backend's thread.
 """
 
 from __future__ import annotations
 
-import gc
+import threading
 import time
 
 from ..errors import PortError
-from .backends import JACK_DRAIN
 from .discovery import TITLES, client, match_port, way_out
 from .inbox import Inbox
 
+POLL = 0.001  # seconds between looks at rtmidi's queue
 CLIENT = "MusicAI-in"
-_PINNED: list[object] = []  # callback tuples python-rtmidi must never free (see above)
 
 
 class InputListener:
@@ -44,7 +39,8 @@ class InputListener:
         self.name = wanted
         self.virtual = False
         self._midi: object | None = None
-        self._closing = False
+        self._closing = threading.Event()
+        self._poller: threading.Thread | None = None
 
     def open(self, virtual_if_missing: bool = True) -> InputListener:
         """Connect to the port ``wanted`` names, or create a virtual one of that name."""
@@ -58,9 +54,6 @@ class InputListener:
                 raise PortError(f"{TITLES[self.backend]}: no input port {self.wanted!r} "
                                 f"(inputs: {', '.join(names) or 'none'})")
             midi.ignore_types(sysex=True, timing=not self.inbox.clock, active_sense=True)
-            self._closing = False
-            midi.set_callback(self._callback)
-            _PINNED.extend(o for o in gc.get_referents(midi) if isinstance(o, tuple))
             if index is None:
                 midi.open_virtual_port(self.wanted)
                 self.name = f"{CLIENT}:{self.wanted}" if self.backend == "jack" else self.wanted
@@ -76,19 +69,40 @@ class InputListener:
             midi.delete()
             raise
         self._midi = midi
+        self._closing = threading.Event()
+        self._poller = threading.Thread(target=self._poll, args=(midi, self._closing),
+                                        name="midi-input", daemon=True)
+        self._poller.start()
         return self
 
-    def _callback(self, event: tuple[list[int], float], _data: object = None) -> None:
-        if not self._closing:
-            self.inbox.feed(event[0], time.perf_counter())
+    def _poll(self, midi: object, closing: threading.Event) -> None:
+        """Feed the inbox from rtmidi's queue until closed; a batch is dated backwards from
+        now by rtmidi's delta times, so arrival times keep the backend's precision."""
+        get, feed, clock = midi.get_message, self.inbox.feed, time.perf_counter
+        batch: list[tuple[list[int], float]] = []
+        while not closing.is_set():
+            event = get()
+            while event is not None:
+                batch.append(event)
+                event = get()
+            if batch:
+                when = clock()
+                times = [when]
+                for _, delta in reversed(batch[1:]):
+                    times.append(times[-1] - delta)
+                for (message, _), at in zip(batch, reversed(times), strict=True):
+                    feed(message, at)
+                batch.clear()
+            closing.wait(POLL)
 
     def close(self) -> None:
         midi, self._midi = self._midi, None
         if midi is None:
             return
-        self._closing = True
-        midi.cancel_callback()
-        time.sleep(JACK_DRAIN)  # a delivery waiting for the GIL finishes now, not in close
+        self._closing.set()
+        if self._poller is not None:
+            self._poller.join()
+            self._poller = None
         midi.close_port()
         midi.delete()
 
