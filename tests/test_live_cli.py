@@ -163,11 +163,24 @@ def test_an_explicit_port_without_a_midi_system_is_an_error() -> None:
     assert "'IAC Bus 1'" in line and "JACK" in line
 
 
-@pytest.mark.skipif(DEFAULT_MODEL.exists(), reason="a default model is shipped")
-def test_without_the_default_model_it_plays_theory_only() -> None:
-    done = live("--bars", "1", "--seed", "4", env=NO_SERVER)
-    assert done.returncode == 0, done.stderr
-    assert f"no model at {DEFAULT_MODEL}; playing theory only" in done.stderr
+def test_without_the_default_model_it_plays_theory_only(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from musicai.live import session
+
+    missing = tmp_path / "default.onnx"
+    monkeypatch.setattr(session, "DEFAULT_MODEL", missing)
+    predictor, note = session.choose_predictor(None)
+    assert predictor.name == "theory-only"
+    assert note is not None and f"no model at {missing}; playing theory only" in note
+
+
+def test_the_shipped_model_plays_by_default() -> None:
+    from musicai.live import session
+    from musicai.live.onnx_predictors import StepPredictor
+
+    assert DEFAULT_MODEL.is_file(), "models/default.onnx must ship"
+    predictor, note = session.choose_predictor(None)
+    assert isinstance(predictor, StepPredictor) and note is None
 
 
 @pytest.mark.jack
