@@ -10,11 +10,11 @@ temporary name and renamed, so a crash never leaves half of it.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+from musicai.live.published import replacing
 
 ENV = "MUSICAI_BENCH_SAMPLES"
 
@@ -40,17 +40,8 @@ def keep(name: str, seconds: Iterable[float], path: Path | None = None) -> None:
         pass  # no file yet (or an unreadable one): start afresh
     arrays[name] = np.asarray(list(seconds), dtype=np.float64)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez(out, **arrays)
-        mask = os.umask(0)  # mkstemp's 0600 -> what open() would give
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with replacing(target, ".npz.tmp") as temp, open(temp, "wb") as out:
+        np.savez(out, **arrays)
 
 
 if __name__ == "__main__":  # `make bench` runs every bench/*.py: say what this one is

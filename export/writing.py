@@ -7,6 +7,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from musicai.live.published import ordinary_mode
+
 from .errors import UsageError
 
 
@@ -25,14 +27,8 @@ def replace_atomically(out: Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(name)
     try:
         write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a model is an ordinary file
+        ordinary_mode(tmp)  # mkstemp makes 0600; a model is an ordinary file
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     return out
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

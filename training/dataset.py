@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 from musicai.live.encoding import ENCODING_VERSION, EncodedMelody, Vocabulary
 from musicai.live.encoding.ingest import INGEST_RULES_VERSION, read_midi
 from musicai.live.errors import EncodingError, MidiFileError
+from musicai.live.published import replacing
 from rich.progress import Progress
 
 from .errors import TrainingError
@@ -172,10 +172,8 @@ def _write_cache(entry: Path, arrays: dict[str, np.ndarray]) -> None:
     """Best effort and atomic: a cache that cannot be written only costs time."""
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as out:
+        with replacing(entry) as temp, open(temp, "wb") as out:
             np.savez(out, **arrays)
-        os.replace(tmp, entry)
     except OSError:
         return
 

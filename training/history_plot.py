@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
+
+from musicai.live.published import replacing
 
 
 def read_history(csv_path: Path) -> dict[str, list[float]]:
@@ -49,12 +49,8 @@ def plot_history(csv_path: Path, png_path: Path, title: str = "") -> None:
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(dir=png_path.parent, suffix=".png.tmp")
-    os.close(fd)
     try:
-        fig.savefig(tmp, format="png", dpi=110)
-        os.replace(tmp, png_path)
+        with replacing(png_path, ".png.tmp") as temp:
+            fig.savefig(temp, format="png", dpi=110)
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)

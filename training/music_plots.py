@@ -11,17 +11,15 @@ sits under its final name.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from musicai.live.published import replacing
 from musicai.live.theory_keys import Key
 
 from .history_plot import read_history
 from .music_metrics import MAX_INTERVAL, distribution
-from .music_report import ordinary_mode
 
 SCALE, TONIC, OTHER = "#4c8cbf", "#1f4e79", "#c9c9c9"
 MAJOR_DEGREES = (0, 2, 4, 5, 7, 9, 11)
@@ -39,16 +37,11 @@ def _pyplot():
 
 def save(fig, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png.tmp")
-    os.close(fd)
     try:
-        fig.savefig(tmp, format="png", dpi=100)
-        ordinary_mode(tmp)
-        os.replace(tmp, path)
+        with replacing(path, ".png.tmp") as temp:
+            fig.savefig(temp, format="png", dpi=100)
     finally:
         _pyplot().close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _bars(ax, counts: np.ndarray, scale: Sequence[int], tonic: int, labels: Sequence[str]) -> None:

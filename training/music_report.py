@@ -7,11 +7,11 @@ file atomically like every other output.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from musicai.live.published import replacing
 
 PERCENT = ("in_key", "cadence", "marked_cadence", "tonic", "up", "steps", "repeats", "up_up",
            "down_down", "auto_up", "up_free", "down_free")
@@ -137,21 +137,7 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
-def ordinary_mode(path: str | Path) -> None:
-    """``mkstemp`` makes files 0600; a published result gets what ``open`` would give."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
 def write(report: Report, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".md.tmp")
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(render(report))
-        ordinary_mode(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with replacing(path, ".md.tmp") as temp:
+        temp.write_text(render(report))

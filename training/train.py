@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from musicai.live.encoding import Vocabulary
+from musicai.live.published import write_text
 
 from .batches import Frames, SequenceBatches, WindowBatches
 from .checkpoint import LAST_WEIGHTS, WEIGHTS
@@ -41,13 +42,6 @@ class TrainResult:
     targets_per_epoch: int
     targets_per_second: float
     interrupted: bool
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def prepare_output(out: Path, resume: bool) -> None:
@@ -167,8 +161,8 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
         model.load_weights(out / LAST)
         initial_epoch = _epochs_done(out / "history.csv")
     else:
-        write_text_atomic(out / "config.json", config.to_json())
-    write_text_atomic(out / "split.json", json.dumps(_split_record(corpus, valid_set), indent=1))
+        write_text(out / "config.json", config.to_json())
+    write_text(out / "split.json", json.dumps(_split_record(corpus, valid_set), indent=1))
 
     throughput = Throughput()
     callbacks = [
@@ -218,7 +212,7 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
         "hardware": hardware(),
         "versions": {"keras": keras.__version__},
     }
-    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2))
+    write_text(out / "summary.json", json.dumps(summary, indent=2))
     return result
 
 
