@@ -11,9 +11,6 @@ from dataclasses import dataclass
 
 WHEN = ("note", "beat", "bar", "phrase")
 
-#: Settings the engine keeps itself; every other setting belongs to the sampler.
-ENGINE_SETTINGS = ("bpm", "channel", "mute")
-
 ACTIONS = ("panic", "stop", "release")  # release: the engine's own notes off, no CCs
 
 

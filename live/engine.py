@@ -42,7 +42,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .clock import Clock, WallClock
-from .commands import ENGINE_SETTINGS, Action, Change, Command
+from .commands import Action, Change, Command
 from .encoding import NoteEvent
 from .encoding.grid import TICKS_PER_QUARTER
 from .errors import MusicAIError
@@ -469,7 +469,3 @@ class Engine:
             predictor=getattr(self.predictor, "name", ""),
             jam=self.jam.describe() if self.jam is not None else {},
         )
-
-    @property
-    def settings_names(self) -> tuple[str, ...]:
-        return ENGINE_SETTINGS
