@@ -46,17 +46,18 @@ from pathlib import Path
 
 import numpy as np
 from bench_samples import keep
-from musicai.live.clock import WallClock
-from musicai.live.engine import Engine, EngineSettings, PlayedNote
+from musicai.live.engine.clock import WallClock
+from musicai.live.engine.loop import Engine, EngineSettings
+from musicai.live.engine.snapshot import PlayedNote
 from musicai.live.headless import NotePrinter
-from musicai.live.inference import Predictor, TheoryOnlyPredictor
+from musicai.live.inference.onnx_predictors import load_predictor
+from musicai.live.inference.predictor import Predictor, TheoryOnlyPredictor
 from musicai.live.midi.recording import RecordingOutput
 from musicai.live.midi.signals import switch_interval
-from musicai.live.onnx_predictors import load_predictor
 from musicai.live.perform import SWITCH_INTERVAL
-from musicai.live.sampler import TheorySampler
-from musicai.live.sampler_settings import SamplerSettings
-from musicai.live.steering import EngineSampler
+from musicai.live.sampler.engine_sampler import EngineSampler
+from musicai.live.sampler.settings import SamplerSettings
+from musicai.live.sampler.theory_sampler import TheorySampler
 from timing_report import (
     JackReceiver,
     Spread,
@@ -325,8 +326,8 @@ def interleaved(step: Predictor, theory: Predictor, model_label: str, args,
               if realtime else ""))
     if realtime:
         print("* SCHED_FIFO: what musicai-live's engine thread asks for itself when the OS "
-              "allows (root or CAP_SYS_NICE; live/realtime.py); rows without it are ordinary "
-              "threads")
+              "allows (root or CAP_SYS_NICE; live/engine/realtime.py); rows without it are "
+              "ordinary threads")
     else:
         print("(SCHED_FIFO not permitted here: the real-time rows are left out)")
     print(verdict(Spread.of(runs[2].late()), "next to a busy thread, switch 0.5 ms"))

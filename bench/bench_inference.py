@@ -27,7 +27,7 @@ import numpy as np
 from bench_samples import keep, samples_path
 from musicai.export.timing import Latency, measure, timed_calls
 from musicai.live.encoding import Vocabulary
-from musicai.live.model_file import ModelFile, open_model
+from musicai.live.inference.model_file import ModelFile, open_model
 
 ROOT = Path(__file__).resolve().parents[1]
 STREAM_FILE, SEED_FILE = "default.onnx", "seed-bilstm.onnx"

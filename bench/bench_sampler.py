@@ -23,8 +23,8 @@ from collections.abc import Callable
 
 import numpy as np
 from musicai.live.encoding import Vocabulary
-from musicai.live.sampler import TheorySampler
-from musicai.live.sampler_settings import SamplerSettings
+from musicai.live.sampler.settings import SamplerSettings
+from musicai.live.sampler.theory_sampler import TheorySampler
 
 TARGET_P50_US, TARGET_P99_US = 50.0, 150.0
 VOCAB = Vocabulary()

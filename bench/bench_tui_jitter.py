@@ -18,7 +18,7 @@ Rows (interleaved round by round, so they share the machine's load):
   (``live.tui.gc_quiet``: ``gc.freeze`` after start-up) as ``musicai-live`` runs it;
 * engine process + screen: the engine in a child process (spawn) sending snapshots through a
   pipe right after each note, the same screen in this process: the design ``musicai-live``
-  uses (``live/tui/engine_side.py``), here with the harness's sixteenths;
+  uses (``live/screen_engine.py``), here with the harness's sixteenths;
 * real terminal: ``musicai-live`` itself on a tmux pane (when tmux is installed), from its own
   report line: the whole product (engine process, screen, terminal writes), playing its own
   rhythms at the same tempo.
@@ -44,16 +44,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-from musicai.live.clock import WallClock
-from musicai.live.commands import Action
-from musicai.live.engine import Engine, EngineSettings, EngineSnapshot
-from musicai.live.inference import TheoryOnlyPredictor
+from musicai.live.engine.clock import WallClock
+from musicai.live.engine.commands import Action
+from musicai.live.engine.loop import Engine, EngineSettings
+from musicai.live.engine.snapshot import EngineSnapshot
+from musicai.live.inference.predictor import TheoryOnlyPredictor
 from musicai.live.midi.recording import RecordingOutput
 from musicai.live.midi.signals import switch_interval
 from musicai.live.perform import SWITCH_INTERVAL
-from musicai.live.sampler import TheorySampler
-from musicai.live.sampler_settings import SamplerSettings
-from musicai.live.steering import EngineSampler
+from musicai.live.sampler.engine_sampler import EngineSampler
+from musicai.live.sampler.settings import SamplerSettings
+from musicai.live.sampler.theory_sampler import TheorySampler
 from musicai.live.tui import gc_quiet
 
 SIXTEENTH = 120
@@ -194,7 +195,7 @@ def _child(conn, commands, bpm: float, seconds: float) -> None:
     gc.collect()
     gc.freeze()
     engine = make_engine(bpm)
-    commands.get(timeout=30)  # "go": the screen is up (as live/tui/engine_side.py waits)
+    commands.get(timeout=30)  # "go": the screen is up (as live/screen_engine.py waits)
     played = threading.Event()
     engine.listeners.append(lambda _note: played.set())
     with switch_interval(SWITCH_INTERVAL):

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_STREAM = ROOT / "models" / "default.onnx"
 #: Sources whose change makes a cached random-weight export stale.
 EXPORT_SOURCES = ("bench/bench_inference.py", "export", "training/config.py",
-                  "training/models.py", "live/encoding", "live/model_file.py")
+                  "training/models.py", "live/encoding", "live/inference/model_file.py")
 
 
 # the machine and the numbers -------------------------------------------------------------------

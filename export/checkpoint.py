@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from musicai.export.errors import UsageError
 from musicai.training import checkpoint as training_checkpoint
 from musicai.training.checkpoint import Checkpoint
 from musicai.training.errors import TrainingError
-
-from .errors import UsageError
 
 __all__ = ["Checkpoint", "check_folder", "load_checkpoint"]
 

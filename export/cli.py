@@ -16,9 +16,8 @@ import os
 import sys
 from pathlib import Path
 
+from musicai.export.errors import MissingExtraError, UsageError, VerificationError
 from musicai.live.errors import MusicAIError
-
-from .errors import MissingExtraError, UsageError, VerificationError
 
 PROG = "musicai-export"
 
@@ -65,8 +64,8 @@ def require(modules: tuple[str, ...], purpose: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .checkpoint import check_folder
-    from .convert import ExportOptions, check_opset, check_out, export, verify
+    from musicai.export.checkpoint import check_folder
+    from musicai.export.convert import ExportOptions, check_opset, check_out, export, verify
 
     if args.sequences < 1:
         raise UsageError(f"--sequences must be at least 1, not {args.sequences}")

@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import onnx
-
-from .checkpoint import Checkpoint, load_checkpoint
-from .errors import ExportError, UsageError, VerificationError
-from .graph import GraphSpec
-from .metadata import attach, build_metadata
-from .quantize import QuantReport, int8_path, quantize
-from .sequences import Sequences, load_sequences
-from .verify import TOLERANCE, VerifyReport, verify_file
-from .writing import replace_atomically
+from musicai.export.checkpoint import Checkpoint, load_checkpoint
+from musicai.export.errors import ExportError, UsageError, VerificationError
+from musicai.export.graph import GraphSpec
+from musicai.export.metadata import attach, build_metadata
+from musicai.export.quantize import QuantReport, int8_path, quantize
+from musicai.export.sequences import Sequences, load_sequences
+from musicai.export.verify import TOLERANCE, VerifyReport, verify_file
+from musicai.export.writing import replace_atomically
 
 MIN_OPSET, MAX_OPSET = 14, 18
 
@@ -64,10 +63,10 @@ def check_opset(opset: int) -> int:
 
 def build_graph(checkpoint: Checkpoint, opset: int) -> tuple[onnx.ModelProto, GraphSpec]:
     if checkpoint.arch == "seed":
-        from .window_graph import build_window_graph
+        from musicai.export.window_graph import build_window_graph
 
         return build_window_graph(checkpoint.model, checkpoint.config.model, opset)
-    from .step_graph import build_step_graph
+    from musicai.export.step_graph import build_step_graph
 
     return build_step_graph(checkpoint.model, checkpoint.config.model, opset)
 
@@ -108,7 +107,7 @@ def export(checkpoint_dir: Path, out: Path, options: ExportOptions) -> ExportRes
 
 def verify(path: Path, checkpoint_dir: Path | None, options: ExportOptions) -> list[str]:
     """The report lines of ``--verify``; raises VerificationError when a check fails."""
-    from musicai.live.model_file import open_model
+    from musicai.live.inference.model_file import open_model
     from musicai.training.config import TrainConfig
 
     meta = open_model(path).metadata
@@ -135,9 +134,8 @@ def verify(path: Path, checkpoint_dir: Path | None, options: ExportOptions) -> l
 
 
 def _nll_line(path: Path, sequences: Sequences) -> str:
-    from musicai.live.model_file import open_model
-
-    from .quantize import score
+    from musicai.export.quantize import score
+    from musicai.live.inference.model_file import open_model
 
     total, targets = score(open_model(path), sequences)
     return (f"{'NLL':<9} {'--':<6} {total / max(targets, 1):.4f} nats/event over {targets} "

@@ -1,6 +1,6 @@
 """What a model file says about itself: gathered at export, written into ``metadata_props``.
 
-The schema belongs to ``live/model_file.py`` (the reader); this module only collects the
+The schema belongs to ``live/inference/model_file.py`` (the reader); this module only collects the
 values: the checkpoint's config and the records training left beside it, the source commit,
 the export time and the tool versions.
 """
@@ -15,11 +15,10 @@ from importlib import metadata as dist
 from pathlib import Path
 
 import onnx
+from musicai.export.checkpoint import Checkpoint
+from musicai.export.graph import GraphSpec
 from musicai.live.encoding import ENCODING_VERSION, Vocabulary
-from musicai.live.model_file import ModelMetadata
-
-from .checkpoint import Checkpoint
-from .graph import GraphSpec
+from musicai.live.inference.model_file import ModelMetadata
 
 TOOLS = ("musicai", "tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "numpy")
 

@@ -14,15 +14,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import onnx
-from musicai.live.model_file import ModelFile, ModelMetadata, open_model
-
-from .errors import ExportError, VerificationError
-from .metadata import attach
-from .runners import nll, one_call, run_sequence, run_windows
-from .sequences import Sequences, concat, frames, windows
-from .timing import Latency, calls_for, measure
-from .verify import VerifyReport, verify_file
-from .writing import replace_atomically
+from musicai.export.errors import ExportError, VerificationError
+from musicai.export.metadata import attach
+from musicai.export.runners import nll, one_call, run_sequence, run_windows
+from musicai.export.sequences import Sequences, concat, frames, windows
+from musicai.export.timing import Latency, calls_for, measure
+from musicai.export.verify import VerifyReport, verify_file
+from musicai.export.writing import replace_atomically
+from musicai.live.inference.model_file import ModelFile, ModelMetadata, open_model
 
 QUANTIZATION = {"type": "int8-dynamic", "weights": "QInt8", "tool": "onnxruntime.quantization"}
 

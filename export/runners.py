@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from musicai.live.model_file import ModelFile
+from musicai.live.inference.model_file import ModelFile
 
 Arrays = dict[str, np.ndarray]
 HEADS = ("pitch", "duration")

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from musicai.export.errors import ExportError, UsageError
 from musicai.live.encoding import EncodedMelody, Vocabulary, harmony_features, pitch_class_mask
 from musicai.training.config import TrainConfig
-
-from .errors import ExportError, UsageError
 
 Arrays = dict[str, np.ndarray]
 

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
-from musicai.live.model_file import StateSpec, TensorSpec
+from musicai.export.errors import UnsupportedModelError
+from musicai.export.graph import GraphSpec
+from musicai.live.inference.model_file import StateSpec, TensorSpec
 from musicai.training.config import ModelConfig
 from musicai.training.models import INPUT_NAMES, stream_lstm_name
 from onnx import TensorProto, helper, numpy_helper
-
-from .errors import UnsupportedModelError
-from .graph import GraphSpec
 
 #: The features concatenation, in order (training.models.frame_features).
 FEATURE_SOURCES = ("embed_pitch", "embed_duration", "harmony", "embed_instrument")

@@ -1,7 +1,7 @@
 """Is an exported file right? Loads, metadata, op census, and agreement with Keras.
 
 Always: the file loads on onnxruntime's CPUExecutionProvider through the live reader
-(``live/model_file.py``), its metadata matches the graph, the census shows native LSTM ops
+(``live/inference/model_file.py``), its metadata matches the graph, the census shows native LSTM ops
 and no Loop/Scan, and a smoke inference on synthetic melodies gives finite outputs of the
 vocabulary's widths (for a step graph also: stepping with carried states equals one call over
 the whole melody). With the Keras model: probabilities within ``tolerance`` of Keras on real
@@ -16,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from musicai.live.model_file import ModelFile, ModelMetadata, open_model
-
-from .graph import LOOP_OPS, format_census, op_census
-from .reference import KerasReference
-from .runners import HEADS, run_sequence, run_stepwise, run_windows, softmax
-from .sequences import Sequences, concat, frames, synthetic_melodies, windows
+from musicai.export.graph import LOOP_OPS, format_census, op_census
+from musicai.export.reference import KerasReference
+from musicai.export.runners import HEADS, run_sequence, run_stepwise, run_windows, softmax
+from musicai.export.sequences import Sequences, concat, frames, synthetic_melodies, windows
+from musicai.live.inference.model_file import ModelFile, ModelMetadata, open_model
 
 TOLERANCE = 1e-5
 NATIVE_LSTM_OPS = ("LSTM", "DynamicQuantizeLSTM")

@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 
 import onnx
-from musicai.live.model_file import TensorSpec
+from musicai.export.errors import ExportError, UnsupportedModelError
+from musicai.export.graph import GraphSpec
+from musicai.live.inference.model_file import TensorSpec
 from musicai.training.config import ModelConfig
-
-from .errors import ExportError, UnsupportedModelError
-from .graph import GraphSpec
 
 PROBS = {"pitch": "pitch_probs", "duration": "duration_probs"}
 LOGITS = {"pitch": "pitch_logits", "duration": "duration_logits"}

@@ -7,9 +7,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from musicai.export.errors import UsageError
 from musicai.live.published import ordinary_mode
-
-from .errors import UsageError
 
 
 def replace_atomically(out: Path, write: Callable[[Path], None]) -> Path:

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from .errors import MusicAIError
-from .jam_options import add_jam_arguments, jam_options
-from .midi.discovery import BACKENDS
-from .session import DEFAULT_MODEL, Options
-from .tui.options import add_tui_arguments, tui_options
+from musicai.live.errors import MusicAIError
+from musicai.live.jam.options import add_jam_arguments, jam_options
+from musicai.live.midi.discovery import BACKENDS
+from musicai.live.session import DEFAULT_MODEL, Options
+from musicai.live.tui.options import add_tui_arguments, tui_options
 
 PROG = "musicai-live"
 
@@ -95,13 +95,19 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import session
+    from musicai.live import session
 
     args = build_parser().parse_args(argv)
     try:
         if args.list_ports:
             return session.list_ports(args.backend)
-        return session.run(options_from(args))
+        options = options_from(args)
+        if options.headless:
+            return session.run(options)
+        from musicai.live.screen_engine import child_main
+        from musicai.live.tui.link import run_on_screen
+
+        return run_on_screen(options, child_main)
     except MusicAIError as err:
         print(f"{PROG}: {err}", file=sys.stderr)
         return 2

@@ -14,9 +14,10 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from .encoding.grid import TICKS_PER_QUARTER
-from .engine import Engine, PlayedNote
-from .theory_notes import midi_name
+from musicai.live.encoding.grid import TICKS_PER_QUARTER
+from musicai.live.engine.loop import Engine
+from musicai.live.engine.snapshot import PlayedNote
+from musicai.live.theory.notes import midi_name
 
 
 def position(tick: int, beats_per_bar: int = 4) -> str:

@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .engine import Engine
-from .headless import NotePrinter
-from .midi.signals import StopSignals, stop_on_signals, switch_interval
-from .midi.take import TakeRecorder
-from .midi.watch import PortWatch
+from musicai.live.engine.loop import Engine
+from musicai.live.headless import NotePrinter
+from musicai.live.midi.signals import StopSignals, stop_on_signals, switch_interval
+from musicai.live.midi.take import TakeRecorder
+from musicai.live.midi.watch import PortWatch
 
 STOP_GRACE = 2.0  # seconds between a stop signal and silencing from the main thread
 WATCH_EVERY = 1.0  # seconds between looks at the output port

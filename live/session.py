@@ -10,29 +10,28 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+from musicai.live.engine.loop import Engine, EngineSettings
+from musicai.live.engine.tempo import check_bpm
+from musicai.live.errors import ModelFileError, NoMidiSystemError
+from musicai.live.headless import NotePrinter
+from musicai.live.inference.onnx_predictors import load_predictor
+from musicai.live.inference.predictor import Predictor, TheoryOnlyPredictor
+from musicai.live.jam.options import JamOptions
+from musicai.live.jam.wiring import start_jam
+from musicai.live.livecode.script_watch import ScriptWatcher, script_chore
+from musicai.live.midi.backends import NO_MIDI, choose_backend, open_for
+from musicai.live.midi.discovery import TITLES
+from musicai.live.midi.discovery import list_ports as backend_ports
+from musicai.live.midi.take import TakeInfo, TakeRecorder, check_path
+from musicai.live.perform import perform, report
+from musicai.live.sampler.engine_sampler import EngineSampler
+from musicai.live.sampler.settings import SamplerSettings
+from musicai.live.sampler.theory_sampler import TheorySampler
+from musicai.live.theory.keys import Key
+from musicai.live.tui.options import check_tui_options
 from musicai.models import shipped
-
-from .engine import Engine, EngineSettings
-from .errors import ModelFileError, NoMidiSystemError
-from .headless import NotePrinter
-from .inference import Predictor, TheoryOnlyPredictor
-from .jam_options import JamOptions
-from .jam_session import start_jam
-from .livescript import ScriptWatcher, script_chore
-from .midi.backends import NO_MIDI, choose_backend, open_for
-from .midi.discovery import TITLES
-from .midi.discovery import list_ports as backend_ports
-from .midi.take import TakeInfo, TakeRecorder, check_path
-from .onnx_predictors import load_predictor
-from .perform import perform, report
-from .sampler import TheorySampler
-from .sampler_settings import SamplerSettings
-from .steering import EngineSampler
-from .tempo import check_bpm
-from .theory_keys import Key
-from .tui.engine_side import LinkFront
-from .tui.options import check_tui_options
 
 #: The shipped model: package data of musicai.models (the repository's models/ folder).
 DEFAULT_MODEL = shipped("default.onnx")
@@ -60,7 +59,7 @@ class Options:
     record: Path | None = None
     headless: bool = True
     jam: JamOptions = field(default_factory=JamOptions)  # --input, --jam, ... (jam_options)
-    script: Path | None = None  # live-coding file, re-applied on save (live/livescript.py)
+    script: Path | None = None  # live-coding file, re-applied on save (livecode/script_watch.py)
     takes: Path = Path(".")  # folder for takes the screen's r key records
 
     def checked(self) -> Options:
@@ -92,7 +91,7 @@ def choose_predictor(model: str | None) -> tuple[Predictor, str | None]:
 
 
 def build_sampler(options: Options) -> EngineSampler:
-    """The theory sampler the engine steers (``live/sampler.py``), seeded."""
+    """The theory sampler the engine steers (``live/sampler/theory_sampler.py``), seeded."""
     return EngineSampler(TheorySampler(options.sampler_settings(), seed=options.seed))
 
 
@@ -109,14 +108,21 @@ def list_ports(backend: str | None) -> int:
     return 0
 
 
-def run(options: Options, link: LinkFront | None = None) -> int:
-    """Play one run. On a terminal (not headless) the screen runs here and the engine, with
-    everything below, in a process of its own that calls back with ``link``
-    (``live/tui/engine_side.py``: the screen's Python work must not delay the notes)."""
-    if not options.headless and link is None:
-        from .tui.link import run_on_screen
+class ScreenLink(Protocol):
+    """The screen's hold on the engine process (``live/screen_engine.py``'s ``LinkFront``)."""
 
-        return run_on_screen(options)
+    def attach(self, engine: Engine, take: TakeRecorder | None, info: TakeInfo, folder: Path,
+               input_name: str) -> None: ...
+
+    def stopped(self, engine: Engine) -> None: ...
+
+
+def run(options: Options, link: ScreenLink | None = None) -> int:
+    """Play one run: headless here, or as the engine process behind the screen, which calls
+    with ``link`` (the screen's Python work must not delay the notes; ``live/cli.py`` decides
+    which)."""
+    if not options.headless and link is None:
+        raise ValueError("a run with the screen goes through tui.link.run_on_screen")
     predictor, note = choose_predictor(options.model)
     sampler = build_sampler(options)
     settings = EngineSettings(bpm=options.bpm, channel=options.channel, bars=options.bars,

@@ -11,15 +11,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 
-from musicai.live.clock import ManualClock
-from musicai.live.engine import Engine, EngineSettings
-from musicai.live.inference import TheoryOnlyPredictor
-from musicai.live.jam import JamController, JamSetup
+from musicai.live.engine.clock import ManualClock
+from musicai.live.engine.loop import Engine, EngineSettings
+from musicai.live.inference.predictor import TheoryOnlyPredictor
+from musicai.live.jam.controller import JamController, JamSetup
 from musicai.live.midi.inbox import Inbox
 from musicai.live.midi.recording import RecordingOutput
-from musicai.live.sampler import TheorySampler
-from musicai.live.sampler_settings import SamplerSettings
-from musicai.live.steering import EngineSampler
+from musicai.live.sampler.engine_sampler import EngineSampler
+from musicai.live.sampler.settings import SamplerSettings
+from musicai.live.sampler.theory_sampler import TheorySampler
 
 BEAT = 0.5  # seconds at 120 bpm
 

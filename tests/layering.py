@@ -61,7 +61,7 @@ def arrows(name: str, path: Path, ours: dict[str, Path]) -> Iterator[Arrow]:
     ``from pkg import sub`` names one)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     package = _package(name, path)
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield Arrow(name, alias.name, node.lineno)
@@ -74,6 +74,21 @@ def arrows(name: str, path: Path, ours: dict[str, Path]) -> Iterator[Arrow]:
             for alias in node.names:
                 sub = f"{origin}.{alias.name}"
                 yield Arrow(name, sub if sub in ours else origin, node.lineno)
+
+
+def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node but those under ``if TYPE_CHECKING:`` (annotations only: never imported)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from (n for child in node.orelse for n in _runtime_nodes_of(child))
+            continue
+        yield node
+        yield from _runtime_nodes(node)
+
+
+def _runtime_nodes_of(node: ast.AST) -> Iterator[ast.AST]:
+    yield node
+    yield from _runtime_nodes(node)
 
 
 def graph(root: Path) -> tuple[dict[str, Path], list[Arrow]]:

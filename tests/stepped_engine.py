@@ -12,13 +12,13 @@ import asyncio
 import threading
 import time
 
-from musicai.live.clock import ManualClock
-from musicai.live.engine import Engine, EngineSettings
-from musicai.live.inference import TheoryOnlyPredictor
+from musicai.live.engine.clock import ManualClock
+from musicai.live.engine.loop import Engine, EngineSettings
+from musicai.live.inference.predictor import TheoryOnlyPredictor
 from musicai.live.midi.recording import RecordingOutput
-from musicai.live.sampler import TheorySampler
-from musicai.live.sampler_settings import SamplerSettings
-from musicai.live.steering import EngineSampler
+from musicai.live.sampler.engine_sampler import EngineSampler
+from musicai.live.sampler.settings import SamplerSettings
+from musicai.live.sampler.theory_sampler import TheorySampler
 
 
 class SteppedPredictor(TheoryOnlyPredictor):

@@ -84,6 +84,17 @@ def test_allowed_arrows_pass(tmp_path: Path) -> None:
     assert cycles(ours, found) == []  # a facade __init__ and its submodule are no circle
 
 
+def test_type_checking_imports_are_no_arrow(tmp_path: Path) -> None:
+    root = _tree(tmp_path, {
+        "live/tui/__init__.py": "",
+        "live/tui/app.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                           "    from .link import Link\n",
+        "live/tui/link.py": "from .app import App\n",
+    })
+    ours, found = graph(root)
+    assert cycles(ours, found) == []
+
+
 def test_a_circle_is_found(tmp_path: Path) -> None:
     root = _tree(tmp_path, {
         "live/session.py": "from .tui.link import run\n",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure tmux is installed (`make tmux`; `make test` needs it in CI).
 #
-# Why: tests/test_tui_tmux.py runs the real musicai-live screen on a tmux pane (send-keys,
+# Why: tests/live/tui/test_tmux.py runs the real musicai-live screen on a tmux pane (send-keys,
 # capture-pane) next to a JACK receiver; in CI (CI=true) a missing tmux fails that test instead
 # of skipping it. On Linux as root we install Debian's tmux package; anywhere else we say how.
 set -euo pipefail

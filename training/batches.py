@@ -16,8 +16,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 from musicai.live.encoding import Vocabulary, harmony_features
-
-from .dataset import Melody
+from musicai.training.dataset import Melody
 
 
 class Frames:

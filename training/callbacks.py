@@ -7,8 +7,7 @@ import time
 from pathlib import Path
 
 import keras
-
-from .history_plot import plot_history
+from musicai.training.history_plot import plot_history
 
 
 class PublishFile(keras.callbacks.Callback):

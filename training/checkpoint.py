@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from musicai.live.encoding import Vocabulary
-
-from .config import TrainConfig
-from .errors import UsageError
+from musicai.training.config import TrainConfig
+from musicai.training.errors import UsageError
 
 WEIGHTS = "best.weights.h5"
 LAST_WEIGHTS = "last.weights.h5"
@@ -51,8 +50,8 @@ def check_folder(folder: Path) -> Path:
 def load_checkpoint(folder: Path) -> Checkpoint:
     folder = check_folder(folder)
     config = TrainConfig.load(folder / CONFIG)
-    from .models import build_model
-    from .quiet import import_keras_quietly
+    from musicai.training.models import build_model
+    from musicai.training.quiet import import_keras_quietly
 
     import_keras_quietly()
     model = build_model(config, Vocabulary())

@@ -17,9 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from musicai.live.errors import MusicAIError
-
-from .config import ARCHITECTURES, PRESETS, TrainConfig, make_config
-from .errors import MissingExtraError, UsageError
+from musicai.training.config import ARCHITECTURES, PRESETS, TrainConfig, make_config
+from musicai.training.errors import MissingExtraError, UsageError
 
 
 def parse_transpositions(text: str) -> tuple[int, ...]:
@@ -92,7 +91,7 @@ def require_train_extra() -> None:
             f"training needs the train extra ({', '.join(missing)} missing): "
             f"pip install 'musicai[train]'"
         )
-    from .quiet import import_keras_quietly
+    from musicai.training.quiet import import_keras_quietly
 
     import_keras_quietly()
 
@@ -118,7 +117,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def _train_and_report(args: argparse.Namespace, config: TrainConfig) -> int:
     require_train_extra()
-    from .train import train
+    from musicai.training.train import train
 
     result = train(args.data, args.out, config, resume=args.resume, cache_dir=args.cache,
                    verbose=1 if sys.stdout.isatty() else 2, data_parallel=args.data_parallel)
@@ -135,7 +134,7 @@ def _train_and_report(args: argparse.Namespace, config: TrainConfig) -> int:
 
 def run_resume(args: argparse.Namespace) -> int:
     """Continue a run with its saved config; only --epochs may be raised."""
-    from .config import TrainConfig
+    from musicai.training.config import TrainConfig
 
     config_path = args.out / "config.json"
     if not config_path.exists():
@@ -148,7 +147,7 @@ def run_resume(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     require_train_extra()
-    from .evaluate import evaluate, write_metrics
+    from musicai.training.heldout import evaluate, write_metrics
 
     metrics = evaluate(args.checkpoint, args.data, cache_dir=args.cache)
     path = write_metrics(args.checkpoint, metrics)

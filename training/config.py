@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from .errors import UsageError
+from musicai.training.errors import UsageError
 
 ARCHITECTURES = ("seed", "stream")
 

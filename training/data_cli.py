@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from musicai.live.errors import MusicAIError
-
-from . import corpus, scan
+from musicai.training import scan
+from musicai.training.corpus import convert as corpus
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,9 +22,8 @@ from musicai.live.encoding import ENCODING_VERSION, EncodedMelody, Vocabulary
 from musicai.live.encoding.ingest import INGEST_RULES_VERSION, read_midi
 from musicai.live.errors import EncodingError, MidiFileError
 from musicai.live.published import replacing
+from musicai.training.errors import TrainingError
 from rich.progress import Progress
-
-from .errors import TrainingError
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".smf")
 

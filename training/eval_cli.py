@@ -1,7 +1,7 @@
 """``musicai-eval``: play the grid headless, measure it beside held-out human melodies, and
 write ``RESULTS.md``, the figures and ``summary.json`` into one folder.
 
-No MIDI port and no TensorFlow: the live engine runs on a manual clock (``music_takes``).
+No MIDI port and no TensorFlow: the live engine runs on a manual clock (``evaluation/takes.py``).
 A model file that is missing or unusable is named in one line and left out, as is a data
 folder that cannot be read; the rest of the batch goes on. Bad values (an unknown key, a
 temperature out of range) are one line and exit status 2.
@@ -17,14 +17,13 @@ from pathlib import Path
 
 import numpy as np
 from musicai.live.errors import MusicAIError
-from musicai.live.sampler_settings import SamplerSettings
-from musicai.live.theory_keys import Key
-
-from .errors import MissingExtraError, UsageError
-from .music_eval import grid, load_models, run_grid
-from .music_reference import load_reference
-from .music_report import write
-from .music_results import Results, build_report
+from musicai.live.sampler.settings import SamplerSettings
+from musicai.live.theory.keys import Key
+from musicai.training.errors import MissingExtraError, UsageError
+from musicai.training.evaluation.grid import grid, load_models, run_grid
+from musicai.training.evaluation.reference import load_reference
+from musicai.training.evaluation.report import write
+from musicai.training.evaluation.results import Results, build_report
 
 DEFAULT_MODELS = "models/default.onnx,models/seed-bilstm.onnx"
 BENCH_FILE = "bench-samples.npz"
@@ -164,7 +163,7 @@ def models_line(path: str, predictors: dict) -> str:
 
 def add_extras(report, args: argparse.Namespace, models: list[str], out: Path) -> None:
     """Training histories and benchmark histograms, when their files exist."""
-    from . import music_plots as plots
+    from musicai.training.evaluation import plots
 
     found = histories(args.history, models)
     if found:

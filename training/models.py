@@ -18,8 +18,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 from musicai.live.encoding import Vocabulary
-
-from .config import ModelConfig, TrainConfig
+from musicai.training.config import ModelConfig, TrainConfig
 
 INPUT_NAMES = ("prev_pitch", "prev_duration", "harmony", "instrument")
 OUTPUT_NAMES = ("pitch", "duration")

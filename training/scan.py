@@ -19,8 +19,7 @@ from pathlib import Path
 
 from musicai.live.encoding.ingest import Piece, read_midi
 from musicai.live.errors import MidiFileError
-
-from .errors import UsageError
+from musicai.training.errors import UsageError
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".smf")
 

@@ -23,12 +23,11 @@ from pathlib import Path
 
 from musicai.live.encoding import Vocabulary
 from musicai.live.published import write_text
-
-from .batches import Frames, SequenceBatches, WindowBatches
-from .checkpoint import LAST_WEIGHTS, WEIGHTS
-from .config import TrainConfig
-from .dataset import Corpus, Melody, load_folder, split_by_piece
-from .errors import TrainingError, UsageError
+from musicai.training.batches import Frames, SequenceBatches, WindowBatches
+from musicai.training.checkpoint import LAST_WEIGHTS, WEIGHTS
+from musicai.training.config import TrainConfig
+from musicai.training.dataset import Corpus, Melody, load_folder, split_by_piece
+from musicai.training.errors import TrainingError, UsageError
 
 BEST, LAST = WEIGHTS, LAST_WEIGHTS
 
@@ -147,9 +146,8 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     create_output(out)
 
     import keras
-
-    from .callbacks import HistoryPlot, PublishFile, Throughput
-    from .models import build_model, compile_model
+    from musicai.training.callbacks import HistoryPlot, PublishFile, Throughput
+    from musicai.training.models import build_model, compile_model
 
     keras.utils.set_random_seed(config.seed)
     if data_parallel:
@@ -258,7 +256,7 @@ def _history_column(history_csv: Path, column: str) -> list[float]:
     """One column of the CSV history: the whole run's, across resumes."""
     if not history_csv.exists():
         return []
-    from .history_plot import read_history
+    from musicai.training.history_plot import read_history
 
     return read_history(history_csv).get(column, [])
 

@@ -1,8 +1,19 @@
 """Note events, the time grid, token ids and MIDI files: shared by training and the live engine."""
 
-from .events import DRUMS, INSTRUMENT_FAMILIES, NoteEvent, pitch_class_mask, transpose
-from .grid import DURATIONS, QUANTUM, TICKS_PER_QUARTER
-from .vocab import ENCODING_VERSION, EncodedMelody, Vocabulary, harmony_features
+from musicai.live.encoding.events import (
+    DRUMS,
+    INSTRUMENT_FAMILIES,
+    NoteEvent,
+    pitch_class_mask,
+    transpose,
+)
+from musicai.live.encoding.grid import DURATIONS, QUANTUM, TICKS_PER_QUARTER
+from musicai.live.encoding.vocab import (
+    ENCODING_VERSION,
+    EncodedMelody,
+    Vocabulary,
+    harmony_features,
+)
 
 __all__ = [
     "DRUMS",

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from ..errors import EncodingError, PitchRangeError
-from .grid import DURATIONS
+from musicai.live.encoding.grid import DURATIONS
+from musicai.live.errors import EncodingError, PitchRangeError
 
 #: Instrument value for General MIDI percussion (channel 10); program families are 0..15.
 DRUMS = 16

@@ -64,12 +64,18 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import mido
-
-from ..errors import MidiFileError
-from . import melody as mel
-from .events import DRUMS, NoteEvent
-from .grid import SHORTEST, TICKS_PER_QUARTER, snap
-from .smf import META, EventBudget, SmfError, decode_meta, iter_track, split_file
+from musicai.live.encoding import melody as mel
+from musicai.live.encoding.events import DRUMS, NoteEvent
+from musicai.live.encoding.grid import SHORTEST, TICKS_PER_QUARTER, snap
+from musicai.live.encoding.smf import (
+    META,
+    EventBudget,
+    SmfError,
+    decode_meta,
+    iter_track,
+    split_file,
+)
+from musicai.live.errors import MidiFileError
 
 #: Bump when a reading rule changes what a file turns into; caches of encoded files key on it.
 INGEST_RULES_VERSION = 1

@@ -12,8 +12,7 @@ import heapq
 from collections.abc import Sequence
 
 import numpy as np
-
-from .grid import DURATIONS, SHORTEST, split_span
+from musicai.live.encoding.grid import DURATIONS, SHORTEST, split_span
 
 #: (onset, offset, pitch) in snapped ticks.
 Note = tuple[int, int, int]

@@ -26,12 +26,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import mido
-
-from ..errors import MidiFileError
-from . import melody as mel
-from .events import DRUMS, NoteEvent
-from .grid import TICKS_PER_QUARTER
-from .ingest import read_midi
+from musicai.live.encoding import melody as mel
+from musicai.live.encoding.events import DRUMS, NoteEvent
+from musicai.live.encoding.grid import TICKS_PER_QUARTER
+from musicai.live.encoding.ingest import read_midi
+from musicai.live.errors import MidiFileError
 
 MELODY_CHANNEL = 0
 HARMONY_CHANNEL = 1

@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-
-from ..errors import EncodingError, VocabularyError
-from .events import DRUMS, INSTRUMENT_FAMILIES, NoteEvent
-from .grid import DURATION_NAMES, DURATIONS, TICKS_PER_QUARTER
+from musicai.live.encoding.events import DRUMS, INSTRUMENT_FAMILIES, NoteEvent
+from musicai.live.encoding.grid import DURATION_NAMES, DURATIONS, TICKS_PER_QUARTER
+from musicai.live.errors import EncodingError, VocabularyError
 
 #: Bump when the meaning of any token id changes; models record the version they were made with.
 ENCODING_VERSION = 1

@@ -13,9 +13,17 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 
-from ..errors import NoMidiSystemError, PortError
-from .discovery import ALSA_SEQUENCER, BACKENDS, TITLES, available, client, match_port, way_out
-from .ports import OutputPort
+from musicai.live.errors import NoMidiSystemError, PortError
+from musicai.live.midi.discovery import (
+    ALSA_SEQUENCER,
+    BACKENDS,
+    TITLES,
+    available,
+    client,
+    match_port,
+    way_out,
+)
+from musicai.live.midi.ports import OutputPort
 
 ENV = "MUSICAI_MIDI_BACKEND"
 CLIENT = "MusicAI"

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from ..errors import PortError
+from musicai.live.errors import PortError
 
 #: ``--backend`` names -> python-rtmidi API names (``rtmidi.get_api_name``).
 BACKENDS: dict[str, str] = {"alsa": "alsa", "jack": "jack", "coremidi": "core", "winmm": "winmm"}

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from .messages import CLOCK, CONTINUE, START, STOP
+from musicai.live.midi.messages import CLOCK, CONTINUE, START, STOP
 
 NOTE_OFF, NOTE_ON, CONTROL, SONG_POSITION = 0x80, 0x90, 0xB0, 0xF2
 CAPACITY = 4096  # messages waiting for the engine

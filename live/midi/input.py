@@ -21,9 +21,9 @@ from __future__ import annotations
 import threading
 import time
 
-from ..errors import PortError
-from .discovery import TITLES, client, match_port, way_out
-from .inbox import Inbox
+from musicai.live.errors import PortError
+from musicai.live.midi.discovery import TITLES, client, match_port, way_out
+from musicai.live.midi.inbox import Inbox
 
 POLL = 0.001  # seconds between looks at rtmidi's queue
 CLIENT = "MusicAI-in"

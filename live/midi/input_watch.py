@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from .discovery import client
-from .input import CLIENT, InputListener
-from .watch import _stable
+from musicai.live.midi.discovery import client
+from musicai.live.midi.input import CLIENT, InputListener
+from musicai.live.midi.watch import _stable
 
 LOST = 0  # status of the marker message: "the input port was lost"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from .messages import ALL_NOTES_OFF, ALL_SOUND_OFF, control_change, note_off
+from musicai.live.midi.messages import ALL_NOTES_OFF, ALL_SOUND_OFF, control_change, note_off
 
 
 class OutputPort:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..clock import Clock
-from .ports import OutputPort
+from musicai.live.engine.clock import Clock
+from musicai.live.midi.ports import OutputPort
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-from ..errors import MidiFileError
-from .take_file import TakeInfo, build, key_signature, save_atomically
+from musicai.live.errors import MidiFileError
+from musicai.live.midi.take_file import TakeInfo, build, key_signature, save_atomically
 
 __all__ = ["TakeInfo", "TakeRecorder", "build", "check_path", "key_signature", "save_atomically"]
 

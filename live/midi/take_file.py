@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mido
-
-from ..encoding.grid import TICKS_PER_QUARTER
-from ..errors import TheoryError
-from ..theory_keys import Key
+from musicai.live.encoding.grid import TICKS_PER_QUARTER
+from musicai.live.errors import TheoryError
+from musicai.live.theory.keys import Key
 
 _MAJOR = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _MINOR = ("Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import sys
 
-from .backends import CLIENT, RtMidiOutput
-from .discovery import client
-from .ports import OutputPort
+from musicai.live.midi.backends import CLIENT, RtMidiOutput
+from musicai.live.midi.discovery import client
+from musicai.live.midi.ports import OutputPort
 
 
 def _stable(name: str) -> str:

@@ -15,25 +15,25 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from musicai.live.encoding.grid import TICKS_PER_QUARTER
+from musicai.live.engine.commands import Action
+from musicai.live.engine.loop import Engine
+from musicai.live.engine.snapshot import EngineSnapshot
+from musicai.live.livecode.language import Context
+from musicai.live.livecode.script_watch import ScriptWatcher
+from musicai.live.tui import gc_quiet, view
+from musicai.live.tui.cmdline import CommandLine
+from musicai.live.tui.commanding import Commanding
+from musicai.live.tui.pianoroll import PianoRoll
+from musicai.live.tui.takes import TakeSwitch
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
-from ..commands import Action
-from ..encoding.grid import TICKS_PER_QUARTER
-from ..engine import Engine, EngineSnapshot
-from ..livecode import Context
-from ..livescript import ScriptWatcher
-from . import gc_quiet, view
-from .cmdline import CommandLine
-from .commanding import Commanding
-from .pianoroll import PianoRoll
-from .takes import TakeSwitch
-
 if TYPE_CHECKING:
-    from .link import EngineLink, RemoteTakes
+    from musicai.live.tui.link import EngineLink, RemoteTakes
 
 FPS = 25  # repaints per second (the issue asks for 20 or more)
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from musicai.live.tui.complete import candidates, common_prefix
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
-
-from .complete import candidates, common_prefix
 
 PLACEHOLDER = "key D minor; dir up @bar   (Tab completes, Up recalls, Enter sends, Esc closes)"
 

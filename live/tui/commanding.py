@@ -8,12 +8,11 @@ moves three fifths, not one.
 
 from __future__ import annotations
 
+from musicai.live.engine.commands import Action, Command
+from musicai.live.livecode.language import Context, Parsed, parse
+from musicai.live.livecode.script_watch import context_of, send_all
+from musicai.live.tui.cmdline import CommandLine
 from textual.widgets import Input
-
-from ..commands import Action, Command
-from ..livecode import Context, Parsed, parse
-from ..livescript import context_of, send_all
-from .cmdline import CommandLine
 
 
 def echo(commands: tuple[Command, ...]) -> str:

@@ -1,4 +1,4 @@
-"""The screen's end of the link to the engine process (``live/tui/engine_side.py``).
+"""The screen's end of the link to the engine process (``live/screen_engine.py``).
 
 ``run_on_screen`` is ``musicai-live`` on a terminal: it spawns the engine process, prints its
 lines until it is ready (a bad port fails here, before any screen), runs the screen with an
@@ -14,17 +14,21 @@ import gc
 import multiprocessing as mp
 import sys
 import time
+from collections.abc import Callable
 
-from ..commands import Action, Command
-from ..engine import EngineSettings, EngineSnapshot
-from ..livecode import Context
-from ..livescript import ScriptWatcher
-from ..midi.signals import stop_on_signals
-from ..perform import STOP_GRACE
-from ..theory_keys import Key
-from .engine_side import child_main
+from musicai.live.engine.commands import Action, Command
+from musicai.live.engine.loop import EngineSettings
+from musicai.live.engine.snapshot import EngineSnapshot
+from musicai.live.livecode.language import Context
+from musicai.live.livecode.script_watch import ScriptWatcher
+from musicai.live.midi.signals import stop_on_signals
+from musicai.live.perform import STOP_GRACE
+from musicai.live.theory.keys import Key
 
 GREETING = "press : for the command line, q to quit"
+#: The engine process's entry point (``screen_engine.child_main``), handed in by the caller so
+#: that the screen never imports the session that builds the engine: (options, up, down, first).
+EngineMain = Callable[..., None]
 
 
 class RemoteTakes:
@@ -44,11 +48,12 @@ class EngineLink:
 
     settings = EngineSettings()  # the meter, for the piano roll's bar lines
 
-    def __init__(self, options: object, first: tuple[Command, ...] = ()) -> None:
+    def __init__(self, options: object, engine_main: EngineMain,
+                 first: tuple[Command, ...] = ()) -> None:
         ctx = mp.get_context("spawn")  # a fresh interpreter: no Textual, no screen threads
         self._up, up_child = ctx.Pipe(duplex=False)
         down_child, self._down = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=child_main, name="musicai-engine",
+        self.process = ctx.Process(target=engine_main, name="musicai-engine",
                                    args=(options, up_child, down_child, first))
         self.process.start()
         up_child.close()
@@ -167,7 +172,7 @@ def start_context(options: object) -> Context:
                    bpm=options.bpm, direction=options.direction)
 
 
-def run_on_screen(options: object) -> int:
+def run_on_screen(options: object, engine_main: EngineMain) -> int:
     """``musicai-live`` with the screen: engine process, screen here, lines before and after."""
     watcher = ScriptWatcher(options.script) if options.script is not None else None
     first, greeting = (), GREETING
@@ -175,10 +180,10 @@ def run_on_screen(options: object) -> int:
         parsed = watcher.poll(start_context(options))
         if parsed is not None:
             first, greeting = parsed.commands, watcher.describe(parsed)
-    link = EngineLink(options, first)
+    link = EngineLink(options, engine_main, first)
     with stop_on_signals(link.ask_stop, link.terminate):
         if link.wait_ready():
-            from .app import LiveApp
+            from musicai.live.tui.app import LiveApp
 
             gc.collect()
             gc.freeze()

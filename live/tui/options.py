@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import MusicAIError
+from musicai.live.errors import MusicAIError
 
 
 class ScriptError(MusicAIError):

@@ -11,13 +11,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
+from musicai.live.encoding.grid import TICKS_PER_QUARTER
+from musicai.live.theory.notes import midi_name
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
-
-from ..encoding.grid import TICKS_PER_QUARTER
-from ..theory_notes import midi_name
 
 COLOURS = {"engine": "green", "fallback": "yellow", "input": "magenta"}
 STYLES = {"": "", "label": "dim", "bar": "dim", **{c: c for c in COLOURS.values()}}

@@ -13,10 +13,10 @@ import dataclasses
 import time
 from pathlib import Path
 
-from ..encoding.grid import TICKS_PER_QUARTER
-from ..engine import Engine
-from ..errors import MusicAIError
-from ..midi.take import TakeInfo, TakeRecorder
+from musicai.live.encoding.grid import TICKS_PER_QUARTER
+from musicai.live.engine.loop import Engine
+from musicai.live.errors import MusicAIError
+from musicai.live.midi.take import TakeInfo, TakeRecorder
 
 
 def timestamped(folder: Path, when: float | None = None) -> Path:

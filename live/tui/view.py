@@ -1,18 +1,16 @@
 """What the screen says, as pure functions of an engine snapshot (Rich ``Text``, no Textual).
 
 Kept apart from the widgets so every line can be tested without a terminal. The jam features
-(jam mode and turn, MIDI clock sync, dropped input; ``live/jam.py``) come in the snapshot's
-``jam`` dict, empty without ``--input``: ``extra`` looks there (then on the snapshot and in its
-sampler dict) and answers ``None`` for what is not there, and the screen says "off", "-" or
-"internal".
-"""
+(jam mode and turn, MIDI clock sync, dropped input; ``live/jam/controller.py``) come in the
+snapshot's ``jam`` dict, empty without ``--input``: ``extra`` looks there (then on the snapshot
+and in its sampler dict) and answers ``None`` for what is not there, and the screen says "off",
+"-" or "internal"."""
 
 from __future__ import annotations
 
+from musicai.live.errors import MusicAIError
+from musicai.live.theory.keys import Key
 from rich.text import Text
-
-from ..errors import MusicAIError
-from ..theory_keys import Key
 
 ARROWS = {"up": "↑", "down": "↓", "none": "→", "auto": "↗↘"}
 NAMES = {  # what the screen shows -> names the engine may use for it, first found wins

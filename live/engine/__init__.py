@@ -1,0 +1,1 @@
+"""The clock-driven loop and its timing parts: clock, tempo, command desk, snapshots."""

@@ -1,0 +1,1 @@
+"""Predictors: the protocol, the theory-only one and the ONNX ones."""

@@ -1,0 +1,1 @@
+"""The live-coding language and the watched script file."""

@@ -1,0 +1,1 @@
+"""The theory sampler and its parts: (logits, state) -> note. Pure numpy, seeded."""

@@ -1,0 +1,197 @@
+"""The engine on a manual clock with a recording output: whole event lists, no sleeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from musicai.live.encoding import NoteEvent, Vocabulary
+from musicai.live.engine.clock import ManualClock
+from musicai.live.engine.commands import Action, Change
+from musicai.live.engine.loop import Engine, EngineSettings
+from musicai.live.inference.predictor import TheoryOnlyPredictor
+from musicai.live.midi.recording import RecordingOutput
+
+BPM = 120.0
+QUARTER = 0.5  # seconds at 120 bpm
+
+
+@dataclass
+class Choice:
+    pitch: int | None
+    duration: int
+    velocity: int
+
+
+class ScriptedSampler:
+    """Plays a fixed cycle of (pitch, duration); ``apply('transpose', n)`` shifts it."""
+
+    def __init__(self, script: list[tuple[int | None, int]]) -> None:
+        self.script = script
+        self.index = 0
+        self.transpose = 0
+        self.seen_logits: list[np.ndarray] = []
+
+    def harmony_for(self, onset_tick: int) -> int:
+        return 0b1001_0001  # C major triad
+
+    def choose(self, pitch_logits, duration_logits, onset_tick):
+        self.seen_logits.append(pitch_logits)
+        pitch, duration = self.script[self.index % len(self.script)]
+        self.index += 1
+        return Choice(None if pitch is None else pitch + self.transpose, duration, 100)
+
+    def apply(self, setting: str, value: object) -> None:
+        if setting != "transpose":
+            raise ValueError(f"no setting {setting}")
+        self.transpose = int(value)
+
+    def describe(self) -> dict:
+        return {"transpose": self.transpose, "phrase_start": self.index % 4 == 0}
+
+
+def make_engine(script, *, bars=1, predictor=None, **settings):
+    clock = ManualClock()
+    out = RecordingOutput(clock=clock)
+    engine = Engine(predictor or TheoryOnlyPredictor(), ScriptedSampler(script), out,
+                    clock=clock, settings=EngineSettings(bpm=BPM, bars=bars, preroll=0.0,
+                                                         **settings))
+    return engine, out, clock
+
+
+def timeline(out: RecordingOutput) -> list[tuple[float, tuple[int, ...]]]:
+    return [(round(s.time, 6), s.message) for s in out.sent if s.time is not None]
+
+
+def test_quarter_notes_with_gated_note_offs() -> None:
+    engine, out, _ = make_engine([(60, 480), (62, 480), (64, 480), (65, 480)], gate=0.5)
+    engine.run()
+    assert timeline(out) == [
+        (0.0, (0x90, 60, 100)), (0.25, (0x80, 60, 0)),
+        (0.5, (0x90, 62, 100)), (0.75, (0x80, 62, 0)),
+        (1.0, (0x90, 64, 100)), (1.25, (0x80, 64, 0)),
+        (1.5, (0x90, 65, 100)), (1.75, (0x80, 65, 0)),
+    ]
+    assert out.sounding == frozenset()
+
+
+def test_rests_send_nothing_and_keep_time() -> None:
+    engine, out, _ = make_engine([(60, 480), (None, 480), (67, 960)], gate=0.5)
+    engine.run()
+    ons = [(t, m[1]) for t, m in timeline(out) if m[0] == 0x90]
+    assert ons == [(0.0, 60), (1.0, 67)]
+
+
+def test_same_pitch_legato_sends_off_before_the_next_on() -> None:
+    engine, out, _ = make_engine([(60, 480)], gate=1.0)
+    engine.run()
+    events = timeline(out)
+    assert events[:4] == [(0.0, (0x90, 60, 100)), (0.5, (0x80, 60, 0)),
+                          (0.5, (0x90, 60, 100)), (1.0, (0x80, 60, 0))]
+
+
+def test_tempo_change_keeps_phase() -> None:
+    engine, out, _ = make_engine([(60, 480)], bars=2, gate=0.5)
+    engine.send(Change("bpm", 240.0))  # lands when the engine first looks, at t=0
+    engine.run()
+    ons = [t for t, m in timeline(out) if m[0] == 0x90]
+    assert ons == pytest.approx([i * 0.25 for i in range(8)])
+
+
+def test_change_lands_on_the_next_note() -> None:
+    engine, out, _ = make_engine([(60, 480)], bars=1, gate=0.5)
+    engine.listeners.append(
+        lambda note: engine.send(Change("transpose", 5)) if note.onset == 480 else None)
+    engine.run()
+    pitches = [m[1] for _, m in timeline(out) if m[0] == 0x90]
+    assert pitches == [60, 60, 65, 65]
+
+
+def test_bar_change_waits_for_the_bar_line() -> None:
+    engine, out, _ = make_engine([(60, 480)], bars=2, gate=0.5)
+    engine.listeners.append(
+        lambda note: engine.send(Change("transpose", 7, when="bar")) if note.onset == 480 else None)
+    engine.run()
+    pitches = [m[1] for _, m in timeline(out) if m[0] == 0x90]
+    assert pitches == [60, 60, 60, 60, 67, 67, 67, 67]
+
+
+def test_bad_setting_is_reported_not_raised() -> None:
+    engine, out, _ = make_engine([(60, 480)], bars=1)
+    engine.send(Change("nonsense", 1))
+    engine.run()
+    assert "nonsense" in engine.snapshot.message
+    assert len(out.notes()) == 4
+
+
+def test_stop_silences_everything() -> None:
+    engine, out, _ = make_engine([(60, 1920)], bars=None, gate=1.0)
+    engine.listeners.append(lambda note: engine.stop())
+    engine.run()
+    assert out.sounding == frozenset()
+    assert (0x80, 60, 0) in [s.message for s in out.sent]
+    assert (0xB0, 123, 0) in [s.message for s in out.sent]  # all notes off after stop
+
+
+class SlowPredictor(TheoryOnlyPredictor):
+    name = "slow"
+
+    def __init__(self, clock: ManualClock, seconds: float) -> None:
+        super().__init__(Vocabulary())
+        self.clock, self.seconds = clock, seconds
+        self.calls = 0
+
+    def predict(self, harmony: int, instrument: int = 0):
+        self.calls += 1
+        self.clock.advance(self.seconds)
+        return super().predict(harmony, instrument)
+
+
+def test_deadline_guard_falls_back_to_theory_and_counts() -> None:
+    clock = ManualClock()
+    out = RecordingOutput(clock=clock)
+    predictor = SlowPredictor(clock, 0.6)  # slower than a quarter note at 120 bpm
+    engine = Engine(predictor, ScriptedSampler([(60, 480)]), out, clock=clock,
+                    settings=EngineSettings(bpm=BPM, bars=1, preroll=1.0))
+    engine.run()
+    assert engine.fallbacks == 3  # every note after the first missed its deadline
+    assert engine.snapshot.fallbacks == 3
+
+
+class LosingPort(RecordingOutput):
+    def _send(self, message, when):
+        if len(self.sent) >= 3:
+            raise OSError("device unplugged")
+        super()._send(message, when)
+
+
+def test_lost_port_stops_the_engine_with_a_message() -> None:
+    clock = ManualClock()
+    out = LosingPort(clock=clock)
+    engine = Engine(TheoryOnlyPredictor(), ScriptedSampler([(60, 480)]), out, clock=clock,
+                    settings=EngineSettings(bpm=BPM, bars=4, preroll=0.0))
+    engine.run()
+    assert "lost" in engine.snapshot.message
+    assert engine.snapshot.port_ok is False
+
+
+def test_panic_action_clears_sounding_notes() -> None:
+    engine, out, _ = make_engine([(60, 960)], bars=1, gate=1.0)
+    engine.listeners.append(lambda note: engine.send(Action("panic")))
+    engine.run()
+    assert out.sounding == frozenset()
+    assert engine.snapshot.notes_played == 2
+
+
+def test_committed_events_reach_the_predictor() -> None:
+    committed: list[NoteEvent] = []
+
+    class Spy(TheoryOnlyPredictor):
+        def commit(self, event: NoteEvent) -> None:
+            committed.append(event)
+
+    engine, _, _ = make_engine([(60, 480), (None, 480)], bars=1, predictor=Spy())
+    engine.run()
+    assert [(e.pitch, e.duration, e.harmony) for e in committed] == [
+        (60, 480, 0b1001_0001), (None, 480, 0b1001_0001)] * 2

@@ -1,0 +1,154 @@
+"""Takes: what the MIDI file holds, that it is always whole, and that bad paths fail at start."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import mido
+import pytest
+from musicai.live.engine.clock import ManualClock
+from musicai.live.engine.commands import Change
+from musicai.live.engine.loop import Engine, EngineSettings
+from musicai.live.engine.snapshot import PlayedNote
+from musicai.live.errors import MidiFileError
+from musicai.live.inference.predictor import TheoryOnlyPredictor
+from musicai.live.midi.recording import RecordingOutput
+from musicai.live.midi.take import TakeRecorder, check_path
+from musicai.live.midi.take_file import TakeInfo, build, key_signature
+from musicai.live.sampler.engine_sampler import EngineSampler
+from musicai.live.sampler.settings import SamplerSettings
+from musicai.live.sampler.theory_sampler import TheorySampler
+
+INFO = TakeInfo(bpm=96.0, key="D minor", seed=7, model="theory-only", channel=2, gate=0.5)
+
+
+def metas(file: mido.MidiFile, kind: str) -> list[tuple[int, mido.MetaMessage]]:
+    """(absolute tick, message) of every meta message of one type, all tracks."""
+    out = []
+    for track in file.tracks:
+        tick = 0
+        for message in track:
+            tick += message.time
+            if message.type == kind:
+                out.append((tick, message))
+    return out
+
+
+def notes_of(file: mido.MidiFile) -> list[tuple[int, int, int, int, int]]:
+    """(onset tick, off tick, channel, pitch, velocity) from the file's note messages."""
+    sounding: dict[tuple[int, int], tuple[int, int]] = {}
+    out = []
+    for track in file.tracks:
+        tick = 0
+        for m in track:
+            tick += m.time
+            if m.type == "note_on" and m.velocity > 0:
+                sounding[(m.channel, m.note)] = (tick, m.velocity)
+            elif m.type in ("note_on", "note_off"):
+                onset, velocity = sounding.pop((m.channel, m.note))
+                out.append((onset, tick, m.channel, m.note, velocity))
+    assert not sounding, f"notes without note-off: {sounding}"
+    return sorted(out)
+
+
+@pytest.mark.parametrize(("key", "signature"), [
+    ("D minor", "Dm"), ("C major", "C"), ("F# major", "F#"), ("Bb", "Bb"), ("Ebm", "Ebm"),
+    ("D dorian", "C"), ("E phrygian", "C"), ("G mixolydian", "C"), ("E minor pentatonic", "Em"),
+    ("A blues", "Am"), ("G harmonic minor", "Gm"), ("nonsense", None),
+])
+def test_key_signatures(key: str, signature: str | None) -> None:
+    assert key_signature(key) == signature
+
+
+def test_file_holds_header_changes_and_notes(tmp_path: Path) -> None:
+    notes = [(PlayedNote(0, 62, 480, 90), 2), (PlayedNote(480, None, 480, 0), 2),
+             (PlayedNote(960, 65, 960, 70), 2), (PlayedNote(1920, 69, 240, 80), 5)]
+    changes = [(1900, "key", "A minor"), (1910, "bpm", 120.0), (1915, "channel", 5)]
+    path = tmp_path / "take.mid"
+    build(INFO, notes, changes).save(path)
+    file = mido.MidiFile(path)
+
+    assert file.ticks_per_beat == 480
+    assert [round(mido.tempo2bpm(m.tempo)) for _, m in metas(file, "set_tempo")] == [96, 120]
+    assert [(t, m.key) for t, m in metas(file, "key_signature")] == [(0, "Dm"), (1900, "Am")]
+    assert [(t, m.text) for t, m in metas(file, "marker")] == [
+        (1900, "key=A minor"), (1910, "bpm=120.0"), (1915, "channel=5")]
+    (_, text), = metas(file, "text")
+    assert "seed=7" in text.text and "model=theory-only" in text.text
+    assert notes_of(file) == [(0, 240, 2, 62, 90), (960, 1440, 2, 65, 70),
+                              (1920, 2040, 5, 69, 80)]
+
+
+@pytest.mark.parametrize("where", ["missing/take.mid", "folder"])
+def test_bad_paths_fail_at_start_in_one_line(tmp_path: Path, where: str) -> None:
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(MidiFileError) as caught:
+        check_path(tmp_path / where)
+    assert "\n" not in str(caught.value) and str(tmp_path / where) in str(caught.value)
+
+
+def test_unwritable_folder_fails_at_start(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.access(locked, os.W_OK):  # root writes anywhere: use a folder nobody can write
+        if not Path("/sys").is_dir():
+            pytest.skip("no unwritable folder to try")
+        locked = Path("/sys")
+    with pytest.raises(MidiFileError, match="cannot write"):
+        check_path(locked / "take.mid")
+
+
+def test_leftovers_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    stale = tmp_path / ".take.mid.abc123.part"
+    other = tmp_path / ".other.mid.abc123.part"
+    stale.write_bytes(b"MThd")
+    other.write_bytes(b"MThd")
+    check_path(tmp_path / "take.mid")
+    assert not stale.exists() and other.exists()
+
+
+def test_the_file_is_whole_whenever_anyone_looks(tmp_path: Path) -> None:
+    """A reader polling while the writer rewrites never sees a partial file."""
+    path = tmp_path / "take.mid"
+    take = TakeRecorder(path, INFO, interval=0.001)
+    take.start()
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(len(notes_of(mido.MidiFile(path))))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for i in range(400):
+        take.on_note(PlayedNote(i * 120, 60 + i % 12, 120, 80))
+    take.close()
+    stop.set()
+    reader.join()
+    assert len(notes_of(mido.MidiFile(path))) == 400
+    assert seen and seen == sorted(seen)
+    assert [p.name for p in tmp_path.iterdir()] == ["take.mid"]
+
+
+def test_engine_changes_become_markers(tmp_path: Path) -> None:
+    clock = ManualClock()
+    sampler = EngineSampler(TheorySampler(SamplerSettings(key="C major"), seed=3))
+    engine = Engine(TheoryOnlyPredictor(), sampler, RecordingOutput(clock=clock), clock=clock,
+                    settings=EngineSettings(bpm=120, bars=2, preroll=0.0))
+    take = TakeRecorder(tmp_path / "take.mid", TakeInfo(120, "C major", 3, "theory-only"))
+    engine.listeners.append(take.on_note)
+    engine.change_listeners.append(take.on_change)
+    engine.send(Change("key", "A minor", when="bar"))
+    engine.run()
+    take.close()
+
+    file = mido.MidiFile(tmp_path / "take.mid")
+    (tick, marker), = metas(file, "marker")
+    assert marker.text == "key=A minor" and 1900 <= tick <= 1920
+    assert [m.key for _, m in metas(file, "key_signature")] == ["C", "Am"]
+    played = [n for n, _ in take._notes if n.pitch is not None]
+    assert [(on, p, v) for on, _, _, p, v in notes_of(file)] == [
+        (n.onset, n.pitch, n.velocity) for n in played]

@@ -1,0 +1,1 @@
+"""Converting music21's bundled corpora to MIDI files for training."""

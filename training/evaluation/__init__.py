@@ -1,0 +1,1 @@
+"""Musical evaluation: headless takes measured beside held-out human melodies."""
