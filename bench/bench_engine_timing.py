@@ -1,5 +1,8 @@
 """Onset timing of the live engine: at the sender, and at a JACK receiver beside a reference.
 
+(A long script on purpose: each row's setup, run and reference sit together so one run measures
+them side by side.)
+
     python bench/bench_engine_timing.py [--seconds 60] [--compare-seconds 15]
                                         [--jack-seconds 15] [--model PATH|none]   (make bench)
 

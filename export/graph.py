@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import onnx
-from musicai.live.inference.model_file import StateSpec, TensorSpec
+from musicai.live.inference.metadata import StateSpec, TensorSpec
 
 #: Ops that mean a recurrence was unrolled into a generic loop instead of a native LSTM.
 LOOP_OPS = ("Loop", "Scan")

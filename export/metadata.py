@@ -18,7 +18,7 @@ import onnx
 from musicai.export.checkpoint import Checkpoint
 from musicai.export.graph import GraphSpec
 from musicai.live.encoding import ENCODING_VERSION, Vocabulary
-from musicai.live.inference.model_file import ModelMetadata
+from musicai.live.inference.metadata import ModelMetadata
 
 TOOLS = ("musicai", "tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "numpy")
 

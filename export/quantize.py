@@ -21,7 +21,8 @@ from musicai.export.sequences import Sequences, concat, frames, windows
 from musicai.export.timing import Latency, calls_for, measure
 from musicai.export.verify import VerifyReport, verify_file
 from musicai.export.writing import replace_atomically
-from musicai.live.inference.model_file import ModelFile, ModelMetadata, open_model
+from musicai.live.inference.metadata import ModelMetadata
+from musicai.live.inference.model_file import ModelFile, open_model
 
 QUANTIZATION = {"type": "int8-dynamic", "weights": "QInt8", "tool": "onnxruntime.quantization"}
 

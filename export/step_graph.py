@@ -23,7 +23,7 @@ import numpy as np
 import onnx
 from musicai.export.errors import UnsupportedModelError
 from musicai.export.graph import GraphSpec
-from musicai.live.inference.model_file import StateSpec, TensorSpec
+from musicai.live.inference.metadata import StateSpec, TensorSpec
 from musicai.training.config import ModelConfig
 from musicai.training.models import INPUT_NAMES, stream_lstm_name
 from onnx import TensorProto, helper, numpy_helper

@@ -20,7 +20,8 @@ from musicai.export.graph import LOOP_OPS, format_census, op_census
 from musicai.export.reference import KerasReference
 from musicai.export.runners import HEADS, run_sequence, run_stepwise, run_windows, softmax
 from musicai.export.sequences import Sequences, concat, frames, synthetic_melodies, windows
-from musicai.live.inference.model_file import ModelFile, ModelMetadata, open_model
+from musicai.live.inference.metadata import ModelMetadata
+from musicai.live.inference.model_file import ModelFile, open_model
 
 TOLERANCE = 1e-5
 NATIVE_LSTM_OPS = ("LSTM", "DynamicQuantizeLSTM")

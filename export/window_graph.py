@@ -14,7 +14,7 @@ import logging
 import onnx
 from musicai.export.errors import ExportError, UnsupportedModelError
 from musicai.export.graph import GraphSpec
-from musicai.live.inference.model_file import TensorSpec
+from musicai.live.inference.metadata import TensorSpec
 from musicai.training.config import ModelConfig
 
 PROBS = {"pitch": "pitch_probs", "duration": "duration_probs"}

@@ -1,5 +1,8 @@
 """MIDI files -> melodies: ``read_midi(path) -> Piece``.
 
+(Over 300 lines on purpose: this is the one reader of untrusted bytes, and its rules below are
+only checkable if every limit and every recovery sits next to the code that applies it.)
+
 The rules, in the order they apply:
 
 Reading

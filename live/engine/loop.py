@@ -1,5 +1,9 @@
 """The engine: a clock-driven loop that turns predictions into sounding notes on time.
 
+(Over 300 lines on purpose: the loop, its waits, its command dispatch and its reporting all
+run on the engine thread and share its state without locks; the parts that can stand alone
+are beside it: ``desk.py``, ``timeline.py``, ``snapshot.py``, ``protocols.py``.)
+
 One thread owns everything here. For each note it
 
 1. waits (sending any note-offs that fall due) until the note's onset minus ``lookahead``,

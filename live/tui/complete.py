@@ -7,7 +7,7 @@ first argument (directions, modes, ``next``, setting names for ``set``) and ``@`
 
 from __future__ import annotations
 
-from musicai.live.livecode.language import ALIASES, ARGUMENTS, MARKS, VERBS
+from musicai.live.livecode.verbs import ALIASES, ARGUMENTS, MARKS, VERBS
 
 
 def candidates(text: str) -> list[str]:

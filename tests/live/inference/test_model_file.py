@@ -17,13 +17,8 @@ import pytest
 from musicai.live.encoding import ENCODING_VERSION, Vocabulary
 from musicai.live.encoding.vocab import SUPPORTED_VERSIONS
 from musicai.live.errors import ModelFileError
-from musicai.live.inference.model_file import (
-    PREFIX,
-    ModelMetadata,
-    StateSpec,
-    TensorSpec,
-    open_model,
-)
+from musicai.live.inference.metadata import PREFIX, ModelMetadata, StateSpec, TensorSpec
+from musicai.live.inference.model_file import open_model
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper  # noqa: E402

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from musicai.live.engine.commands import Action, Change
-from musicai.live.livecode.language import MARKS, VERBS, Context, parse, parse_script
+from musicai.live.livecode.language import Context, parse, parse_script
+from musicai.live.livecode.verbs import MARKS, VERBS
 from musicai.live.theory.keys import Key
 
 
