@@ -13,9 +13,11 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from musicai.live import render
 from musicai.live.errors import MusicAIError
 from musicai.live.jam.options import add_jam_arguments, jam_options
 from musicai.live.midi.discovery import BACKENDS
+from musicai.live.primer import read_primer
 from musicai.live.session import DEFAULT_MODEL, Options
 from musicai.live.tui.options import add_tui_arguments, tui_options
 
@@ -59,8 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list-ports", action="store_true", help="list the backend's MIDI ports")
     p.add_argument("--model", default=None, metavar="PATH|none",
                    help=f"ONNX model file, or 'none' for theory only (default: {DEFAULT_MODEL})")
-    p.add_argument("--key", default="C major", help='key and mode, e.g. "D minor", "F# dorian"')
-    p.add_argument("--bpm", type=float, default=120.0, help="tempo (20..400)")
+    p.add_argument("--key", default=None, help='key and mode, e.g. "D minor", "F# dorian" '
+                   "(default: C major, or the primer's key)")
+    p.add_argument("--bpm", type=float, default=None,
+                   help="tempo 20..400 (default: 120, or the primer's tempo)")
     p.add_argument("--direction", choices=("auto", "up", "down", "none"), default="auto",
                    help="melodic direction")
     p.add_argument("--temperature", type=_positive(float), default=1.0,
@@ -76,6 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
                    "(automatic when stdout is not a terminal)")
     p.add_argument("--record", type=Path, default=None, metavar="FILE.mid",
                    help="write the take to a MIDI file (kept current every few seconds)")
+    p.add_argument("--render", type=Path, default=None, metavar="OUT.mid|DIR/",
+                   help="no MIDI system, no waiting: write the take to a file as fast as it "
+                   f"can be made (--bars, default {render.DEFAULT_BARS}) and exit")
+    p.add_argument("--count", type=_positive(int), default=1, metavar="K",
+                   help="with --render DIR/: K takes, seeds s..s+K-1, named by seed and key")
+    p.add_argument("--primer", type=Path, default=None, metavar="FILE.mid",
+                   help="a melody to continue: fed through the model before the first note; "
+                   "its key is used unless --key is given")
+    p.add_argument("--primer-track", type=_positive(int), default=None, metavar="N",
+                   help="which part of the primer file (1-based; default the first)")
     add_jam_arguments(p)
     add_tui_arguments(p)
     return p
@@ -84,14 +98,36 @@ def build_parser() -> argparse.ArgumentParser:
 def options_from(args: argparse.Namespace) -> Options:
     """Check every value before anything opens; MusicAIError names the bad one."""
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    _check_render_flags(args)
+    primer = read_primer(args.primer, args.primer_track) if args.primer is not None else None
+    key = args.key if args.key is not None else (primer.key if primer and primer.key
+                                                 else "C major")
+    bpm = args.bpm if args.bpm is not None else (primer.bpm if primer and primer.bpm else 120.0)
+    rendering = args.render is not None
     return Options(
-        port=args.port, backend=args.backend, model=args.model, key=args.key, bpm=args.bpm,
+        port=args.port, backend=args.backend, model=args.model, key=key, bpm=bpm,
         direction=args.direction, temperature=args.temperature, progression=args.progression,
         channel=args.channel - 1, seed=seed, bars=args.bars, record=args.record,
-        jam=jam_options(args),
-        headless=args.headless or not (sys.stdout.isatty() and sys.stderr.isatty()),
+        jam=jam_options(args), primer=primer,
+        headless=rendering or args.headless or not (sys.stdout.isatty() and sys.stderr.isatty()),
         **tui_options(args),
     ).checked()
+
+
+def _check_render_flags(args: argparse.Namespace) -> None:
+    def fail(message: str) -> NoReturn:
+        build_parser().error(message)
+
+    if args.primer_track is not None and args.primer is None:
+        fail("--primer-track picks a part of --primer FILE.mid; give --primer too")
+    if args.render is None:
+        if args.count != 1:
+            fail("--count renders K takes; give --render DIR/ too")
+        return
+    if args.record is not None:
+        fail("--render writes its own file; drop --record (or play live with --record)")
+    if args.input is not None:
+        fail("--render plays no live input; drop --input (or play live)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.list_ports:
             return session.list_ports(args.backend)
         options = options_from(args)
+        if args.render is not None:
+            return render.run(options, args.render, args.count)
         if options.headless:
             return session.run(options)
         from musicai.live.screen_engine import child_main

@@ -128,9 +128,10 @@ def _judge(engine: Engine, take: TakeRecorder | None, thread: threading.Thread,
 
 def report(engine: Engine, outcome: Outcome, say: Callable[[str], None]) -> None:
     snap = engine.snapshot
-    say(f"played {snap.notes_played} notes; note-on timing p50 {snap.jitter_p50_ms:.2f} ms, "
-        f"p99 {snap.jitter_p99_ms:.2f} ms, max {snap.jitter_max_ms:.2f} ms, "
-        f"{snap.late_notes} late, {snap.fallbacks} fallbacks")
+    notes, rests = snap.notes_played - snap.rests_played, snap.rests_played
+    say(f"played {notes:,} notes and {rests:,} rests; note-on timing p50 "
+        f"{snap.jitter_p50_ms:.2f} ms, p99 {snap.jitter_p99_ms:.2f} ms, "
+        f"max {snap.jitter_max_ms:.2f} ms, {snap.late_notes} late, {snap.fallbacks} fallbacks")
     if outcome.problem:
         say(outcome.problem)
     elif outcome.signal:

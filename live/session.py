@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from musicai.live.encoding.grid import TICKS_PER_QUARTER
 from musicai.live.engine.loop import Engine, EngineSettings
 from musicai.live.engine.tempo import check_bpm
 from musicai.live.errors import ModelFileError, NoMidiSystemError
@@ -26,6 +27,7 @@ from musicai.live.midi.discovery import TITLES
 from musicai.live.midi.discovery import list_ports as backend_ports
 from musicai.live.midi.take import TakeInfo, TakeRecorder, check_path
 from musicai.live.perform import perform, report
+from musicai.live.primer import Primer, feed
 from musicai.live.sampler.engine_sampler import EngineSampler
 from musicai.live.sampler.settings import SamplerSettings
 from musicai.live.sampler.theory_sampler import TheorySampler
@@ -61,6 +63,7 @@ class Options:
     jam: JamOptions = field(default_factory=JamOptions)  # --input, --jam, ... (jam_options)
     script: Path | None = None  # live-coding file, re-applied on save (livecode/script_watch.py)
     takes: Path = Path(".")  # folder for takes the screen's r key records
+    primer: Primer | None = None  # a melody to continue (--primer), already read
 
     def checked(self) -> Options:
         """Raise the first problem (TheoryError, SamplerError, TempoError, ...) as one line."""
@@ -76,6 +79,34 @@ class Options:
     def sampler_settings(self) -> SamplerSettings:
         return SamplerSettings(key=self.key, progression=self.progression or (),
                                direction=self.direction, temperature=self.temperature)
+
+
+@dataclass
+class Parts:
+    """What one run plays with, built and primed, before any port opens."""
+
+    predictor: Predictor
+    sampler: EngineSampler
+    settings: EngineSettings
+    note: str | None  # a line to say (no model: theory only)
+
+
+def build(options: Options, predictor: Predictor | None = None) -> Parts:
+    """Predictor, sampler and engine settings for ``options``; the primer, if any, fed through
+    the model and the sampler, and the first onset where it ends. A given ``predictor`` (a
+    batch of renders) is reset and used again instead of loading the model once more."""
+    note = None
+    if predictor is None:
+        predictor, note = choose_predictor(options.model)
+    else:
+        predictor.reset()
+    sampler = build_sampler(options)
+    settings = EngineSettings(bpm=options.bpm, channel=options.channel, bars=options.bars,
+                              clock_out=options.jam.clock_out)
+    if options.primer is not None:
+        feed(options.primer, predictor, sampler, settings.instrument)
+        settings.start = options.primer.end
+    return Parts(predictor, sampler, settings, note)
 
 
 def choose_predictor(model: str | None) -> tuple[Predictor, str | None]:
@@ -123,10 +154,9 @@ def run(options: Options, link: ScreenLink | None = None) -> int:
     which)."""
     if not options.headless and link is None:
         raise ValueError("a run with the screen goes through tui.link.run_on_screen")
-    predictor, note = choose_predictor(options.model)
-    sampler = build_sampler(options)
-    settings = EngineSettings(bpm=options.bpm, channel=options.channel, bars=options.bars,
-                              clock_out=options.jam.clock_out)
+    parts = build(options)
+    predictor, sampler, settings, note = (parts.predictor, parts.sampler, parts.settings,
+                                          parts.note)
     take = make_take(options, predictor.name, sampler, settings.gate)
     output, port_note = open_for(options.backend, options.port)
     for line in (note, port_note):
@@ -135,6 +165,8 @@ def run(options: Options, link: ScreenLink | None = None) -> int:
     engine = Engine(predictor, sampler, output, settings=settings)
     jam = start_jam(engine, options.jam, options.backend, say)
     key = Key.parse(options.key)
+    if options.primer is not None:
+        say(primer_line(options.primer))
     say(f"playing {key.name} at {options.bpm:g} bpm into {output.name} "
         f"({predictor.name}, seed {options.seed}); " + ("Ctrl-C stops" if options.headless
                                                          else "q quits"))
@@ -172,4 +204,10 @@ def make_take(options: Options, model: str, sampler: EngineSampler,
 
 def take_info(options: Options, model: str, sampler: EngineSampler, gate: float) -> TakeInfo:
     key = sampler.describe()["key"]
-    return TakeInfo(options.bpm, key, options.seed, model, options.channel, gate)
+    primer = options.primer.take_notes() if options.primer is not None else ()
+    return TakeInfo(options.bpm, key, options.seed, model, options.channel, gate, primer=primer)
+
+
+def primer_line(primer: Primer) -> str:
+    return (f"continuing {primer.path.name} ({primer.part}, {primer.notes} notes, "
+            f"{primer.end / TICKS_PER_QUARTER:g} beats)")

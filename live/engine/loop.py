@@ -52,7 +52,7 @@ from musicai.live.engine.tempo import TempoMap, check_bpm
 from musicai.live.engine.timeline import Timeline
 from musicai.live.errors import MusicAIError
 from musicai.live.inference.predictor import Predictor, TheoryOnlyPredictor
-from musicai.live.midi.messages import START, STOP, note_on
+from musicai.live.midi.messages import CLOCK_TICKS, START, STOP, note_on
 from musicai.live.midi.ports import OutputPort
 
 
@@ -65,6 +65,7 @@ class EngineSettings:
     preroll: float = 0.05  # seconds from start() to the first onset
     late_threshold: float = 0.002  # a note-on later than this counts as late
     bars: int | None = None  # stop after this many bars (None: play until stopped)
+    start: int = 0  # tick of the first onset (after a primer: where the primer ends)
     beats_per_bar: int = 4
     instrument: int = 0  # GM family passed to the predictor
     history: int = 256  # notes kept for the piano roll
@@ -94,7 +95,8 @@ class Engine:
         self.jitter = TimingRing()
         self.late_notes = 0
         self.fallbacks = 0
-        self.notes_played = 0
+        self.notes_played = 0  # events: notes and rests
+        self.rests_played = 0
         self._message = ""
         self.listeners: list[Callable[[PlayedNote], None]] = []
         self.change_listeners: list[Callable[[int, str, object], None]] = []
@@ -139,12 +141,12 @@ class Engine:
 
     def _run(self) -> None:
         s = self.settings
-        self.tempo.start(self.clock.now() + s.preroll, 0)
+        self.tempo.start(self.clock.now() + s.preroll, s.start)
         if s.clock_out:
             self._send([START], self.clock.now())
-            self.timeline.next_pulse = 0
-        end_tick = s.bars * s.beats_per_bar * TICKS_PER_QUARTER if s.bars else None
-        onset = 0
+            self.timeline.next_pulse = -(-s.start // CLOCK_TICKS) * CLOCK_TICKS
+        end_tick = s.start + s.bars * s.beats_per_bar * TICKS_PER_QUARTER if s.bars else None
+        onset = s.start
         logits = self._prepare(onset)
         self._publish(True)
         while not self._stop:
@@ -336,6 +338,7 @@ class Engine:
     # reporting ------------------------------------------------------------------------------
     def _after_note(self, note: PlayedNote) -> None:
         self.notes_played += 1
+        self.rests_played += note.pitch is None
         self._recent.append(note)
         for listener in self.listeners:
             listener(note)
@@ -350,6 +353,7 @@ class Engine:
             channel=self.settings.channel,
             muted=self._muted,
             notes_played=self.notes_played,
+            rests_played=self.rests_played,
             sampler=self.sampler.describe(),
             recent=tuple(self._recent),
             inference_p50_ms=self.inference.percentile(50) * ms,

@@ -28,7 +28,8 @@ class EngineSnapshot:
     bpm: float = 120.0
     channel: int = 0
     muted: bool = False
-    notes_played: int = 0
+    notes_played: int = 0  # events played: notes and rests
+    rests_played: int = 0
     sampler: dict = field(default_factory=dict)
     recent: tuple[PlayedNote, ...] = ()
     inference_p50_ms: float = 0.0

@@ -46,10 +46,12 @@ class TakeInfo:
     channel: int = 0  # 0..15
     gate: float = 0.92  # sounding share of a note's duration, as the engine plays it
     origin: int = 0  # the engine tick that is the take's tick 0 (a take started mid-run)
+    primer: tuple[tuple[int, int, int, int], ...] = ()  # (onset, pitch, duration, velocity)
 
 
 def build(info: TakeInfo, notes: list[tuple], changes: list[tuple]) -> mido.MidiFile:
-    """A type-1 file: track 0 tempo, key, markers and the seed/model text; track 1 the notes."""
+    """A type-1 file: track 0 tempo, key, markers and the seed/model text; track 1 the notes;
+    with a primer, track 2 holds it (what was given, before what was answered)."""
     meta: list[tuple[int, mido.MetaMessage]] = [
         (0, mido.MetaMessage("track_name", name="MusicAI Live")),
         (0, mido.MetaMessage("text", text=f"seed={info.seed} model={info.model} "
@@ -82,7 +84,24 @@ def build(info: TakeInfo, notes: list[tuple], changes: list[tuple]) -> mido.Midi
     file = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER)
     file.tracks.append(_track(meta))
     file.tracks.append(_track([(t, m) for t, _, m in events]))
+    if info.primer:
+        file.tracks.append(_primer_track(info))
     return file
+
+
+def _primer_track(info: TakeInfo) -> mido.MidiTrack:
+    events: list[tuple[int, int, mido.Message]] = []
+    for onset, pitch, duration, velocity in info.primer:
+        onset -= info.origin
+        if onset < 0:
+            continue
+        events.append((onset, 1, mido.Message("note_on", channel=info.channel, note=pitch,
+                                              velocity=velocity)))
+        events.append((onset + max(1, duration), 0,
+                       mido.Message("note_off", channel=info.channel, note=pitch, velocity=0)))
+    events.sort(key=lambda e: (e[0], e[1]))
+    return _track([(0, mido.MetaMessage("track_name", name="primer")),
+                   *((t, m) for t, _, m in events)])
 
 
 def _track(timed: list[tuple[int, mido.Message]]) -> mido.MidiTrack:
