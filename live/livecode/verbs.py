@@ -127,7 +127,9 @@ def _phrase(args, ctx, when, col):
         return [Change("phrase_bars", _checked("phrase_bars", bars, args[0][1]), when)], ctx
     notes = int(_number(_one(args, col, "phrase"), "phrase", int))
     _checked("phrase_length", notes, args[0][1])
-    return [Change("phrase_bars", 0, when), Change("phrase_length", notes, when)], ctx
+    # phrases counted in notes have no bars for a form to restate: the form goes free
+    return [Change("phrase_bars", 0, when), Change("phrase_length", notes, when),
+            Change("form", "free", when)], ctx
 
 
 def _chan(args, ctx, when, col):

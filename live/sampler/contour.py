@@ -21,6 +21,12 @@ the line leaning on them.
 Recovery: after a leap of a fourth or more, a step back the other way gets ``RECOVERY``
 (+0.8): the gap-fill habit of singable melodies.
 
+Re-centring: with ``up`` or ``down`` and ``recentre`` on, a line that has reached the wall
+leaps back at the next strong beat: pitches in the far third of the register get
+``RECENTRE_GAIN`` (+6), falling off by ``RECENTRE_SLOPE`` per semitone outside it, and then
+the line goes the asked way again, so the direction holds over a whole take; with it the
+direction bias of ``up`` and ``down`` is ``HOLD_GAIN`` (1.5) times stronger.
+
 The first note of a take has no interval; it is pulled toward the middle of the register
 (``FIRST_NOTE_PULL`` per semitone from the centre).
 """
@@ -37,6 +43,9 @@ RECOVERY = 0.8
 WALL_ZONE = 2
 LEAP = 5
 FIRST_NOTE_PULL = 0.15
+HOLD_GAIN = 1.5  # with recentre, a fixed up/down leans this much harder (it holds a take)
+RECENTRE_GAIN = 6.0
+RECENTRE_SLOPE = 1.0
 
 
 def interval_cost(intervals: np.ndarray) -> np.ndarray:
@@ -70,3 +79,12 @@ def recovery_rows(span: int) -> np.ndarray:
 def first_note_bias(pitches: np.ndarray, low: int, high: int) -> np.ndarray:
     """Bias toward the middle of the register for a note with no predecessor."""
     return -FIRST_NOTE_PULL * np.abs(pitches - (low + high) / 2.0)
+
+
+def recentre_bias(pitches: np.ndarray, low: int, high: int, from_top: bool) -> np.ndarray:
+    """The leap back into the register: from the top wall toward the lowest third (an
+    ``up`` line starts again low), from the bottom toward the highest third."""
+    third = (high - low) / 3.0
+    lo, hi = (low, low + third) if from_top else (high - third, high)
+    outside = np.maximum(lo - pitches, 0) + np.maximum(pitches - hi, 0)
+    return RECENTRE_GAIN - RECENTRE_SLOPE * outside

@@ -52,7 +52,7 @@ class EngineSampler:
             "direction": s.direction,
             "temperature": s.temperature,
             "strictness": s.strictness,
-            "phrase_start": state.phrase_pos == 0,
+            "phrase_start": phrase.starts_phrase(s, state, state.next_onset),
             "phrase_slot": phrase.locate(s, state, state.next_onset)[0],
             "phrase_slots": phrase.n_slots(s),
         }

@@ -1,9 +1,9 @@
 """Phrase structure: where a note sits in its phrase, and the curves read from that place.
 
 Counting. By default a phrase is ``phrase_length`` notes (rests do not count): slots
-0..L-1, the last note (slot L-1) is the cadence. With ``phrase_bars`` > 0 a phrase is that
-many bars from tick 0 and its slots are beats; the cadence is the first note that starts in
-the phrase's last bar. Progress p runs 0 -> 1 across the slots.
+0..L-1, the last note (slot L-1) is the cadence. With ``phrase_bars`` > 0 (or a ``form``: 4
+bars) a phrase is that many bars from tick 0 and its slots are beats; the cadence is the first
+note that starts in the phrase's last bar. Progress p runs 0 -> 1 across the slots.
 
 Temperature (the "adaptive temperature", before the base ``temperature`` multiplies it):
 
@@ -35,8 +35,8 @@ FIXED_DIRECTIONS = {"up": 1.0, "down": -1.0, "none": 0.0}
 
 def n_slots(settings: SamplerSettings) -> int:
     """Slots per phrase: notes, or beats when phrases are counted in bars."""
-    if settings.phrase_bars:
-        return settings.phrase_bars * settings.beats_per_bar
+    if settings.bars_in_phrase:
+        return settings.bars_in_phrase * settings.beats_per_bar
     return settings.phrase_length
 
 
@@ -65,15 +65,22 @@ def direction_curve(settings: SamplerSettings) -> np.ndarray:
 
 def locate(settings: SamplerSettings, state: SamplerState, onset: int) -> tuple[int, bool]:
     """(slot, is_cadence) of a note starting at ``onset``."""
-    if not settings.phrase_bars:
+    if not settings.bars_in_phrase:
         slot = min(state.phrase_pos, settings.phrase_length - 1)
         return slot, slot == settings.phrase_length - 1
     bar_ticks = settings.bar_ticks
-    phrase_ticks = settings.phrase_bars * bar_ticks
+    phrase_ticks = settings.bars_in_phrase * bar_ticks
     within = onset % phrase_ticks
     slot = within // settings.beat_ticks
     cadence = within >= phrase_ticks - bar_ticks and state.cadence_phrase != onset // phrase_ticks
     return slot, cadence
+
+
+def starts_phrase(settings: SamplerSettings, state: SamplerState, onset: int) -> bool:
+    """Whether a note at ``onset`` is the first of its phrase (``@phrase`` lands there)."""
+    if not settings.bars_in_phrase:
+        return state.phrase_pos == 0
+    return onset // (settings.bars_in_phrase * settings.bar_ticks) != state.last_phrase
 
 
 def advance(settings: SamplerSettings, state: SamplerState, onset: int, is_note: bool,
@@ -82,6 +89,9 @@ def advance(settings: SamplerSettings, state: SamplerState, onset: int, is_note:
     if is_note:
         state.phrase_pos = (min(state.phrase_pos, settings.phrase_length - 1) + 1) % (
             settings.phrase_length)
-        if settings.phrase_bars and cadence:
-            state.cadence_phrase = onset // (settings.phrase_bars * settings.bar_ticks)
+        if settings.bars_in_phrase:
+            phrase_index = onset // (settings.bars_in_phrase * settings.bar_ticks)
+            state.last_phrase = phrase_index
+            if cadence:
+                state.cadence_phrase = phrase_index
     state.after_cadence = cadence and is_note

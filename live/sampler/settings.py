@@ -36,6 +36,14 @@ cadence_rate                0.75            cadences aimed at the tonic (others:
 rhythm                      1.0             weight of the duration shaping (0 = model only)
 velocity, accent            80, 1.0         base velocity, accent depth (``velocity``)
 humanise                    3.0             velocity jitter spread, seeded
+form                        "AABA"          phrase letters (AABA, ABAC, AABB, ABAB, any 2..8 of
+                                            A-H) or "free"; phrases of ``phrase_bars`` bars (4
+                                            when phrases are counted in notes) (``form``)
+repeat                      0.7             0: never restate; 1: restated bars are copies
+density                     6.5             notes per bar the rhythm aims at (1..16); 0: off
+loop, mutate                0, 0.0          loop N: replay the last N bars; mutate: the share
+                                            of looped notes changed on each pass
+recentre                    True            up/down: leap back into the register at the wall
 ==========================  ==============  ====================================================
 """
 
@@ -49,6 +57,8 @@ from musicai.live.theory.chords import Numeral, default_progression, parse_progr
 from musicai.live.theory.keys import Key
 
 DIRECTIONS = ("auto", "up", "down", "none")
+FORMS = ("AABA", "ABAC", "AABB", "ABAB", "free")  # the named ones; any 2..8 letters A-H play
+FORM_PHRASE_BARS = 4
 NGRAM_KINDS = ("interval", "pitch")
 C_MAJOR = Key(0, "major")
 
@@ -85,6 +95,12 @@ class SamplerSettings:
     velocity: int = 80
     accent: float = 1.0
     humanise: float = 3.0
+    form: str = "AABA"
+    repeat: float = 0.7
+    density: float = 6.5
+    loop: int = 0
+    mutate: float = 0.0
+    recentre: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", Key.parse(self.key))
@@ -95,6 +111,10 @@ class SamplerSettings:
             progression = parse_progression(self.progression) if self.progression else ()
             object.__setattr__(self, "progression", progression)
         object.__setattr__(self, "direction", str(self.direction).lower())
+        form = str(self.form).strip()
+        object.__setattr__(self, "form", "free" if form.lower() == "free" else form.upper())
+        if isinstance(self.recentre, str):
+            object.__setattr__(self, "recentre", self.recentre.lower() in ("1", "on", "true"))
         _validate(self)
 
     @property
@@ -105,6 +125,14 @@ class SamplerSettings:
     @property
     def bar_ticks(self) -> int:
         return self.beats_per_bar * self.beat_ticks
+
+    @property
+    def bars_in_phrase(self) -> int:
+        """Bars per phrase when phrases are counted in bars: ``phrase_bars``, or 4 when a
+        form is playing (forms are made of bars); 0 when phrases are counted in notes."""
+        if self.phrase_bars:
+            return self.phrase_bars
+        return FORM_PHRASE_BARS if self.form != "free" and self.repeat > 0 else 0
 
 
 def _check(ok: bool, message: str) -> None:
@@ -142,5 +170,12 @@ def _validate(s: SamplerSettings) -> None:
     for name in ("contour", "ngram_strength", "rhythm", "accent", "humanise"):
         value = getattr(s, name)
         _check(math.isfinite(value) and value >= 0, f"{name} {value} must be 0 or more")
+    _check(s.form == "free" or (2 <= len(s.form) <= 8 and set(s.form) <= set("ABCDEFGH")),
+           f'form "{s.form}" is not free or 2..8 letters A-H (like {", ".join(FORMS[:4])})')
+    _check(0.0 <= s.repeat <= 1.0, f"repeat {s.repeat} is outside 0..1")
+    _check(s.density == 0 or 1.0 <= s.density <= 16.0,
+           f"density {s.density} is not 0 (off) or 1..16 notes per bar")
+    _check(0 <= s.loop <= 16, f"loop {s.loop} is not 0 (off) or 1..16 bars")
+    _check(0.0 <= s.mutate <= 1.0, f"mutate {s.mutate} is outside 0..1")
     _check(not math.isnan(s.rest_bias) and s.rest_bias != math.inf,
            f"rest_bias {s.rest_bias} must be a number or -inf")

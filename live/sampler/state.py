@@ -11,6 +11,8 @@ import copy
 from dataclasses import dataclass, field
 
 import numpy as np
+from musicai.live.sampler.form import FREE, BarPlan
+from musicai.live.sampler.motif import MotifMemory
 
 HISTORY = 64
 
@@ -23,6 +25,7 @@ class SamplerState:
     next_onset: int = 0  # tick where the next event starts
     phrase_pos: int = 0  # notes already played in this phrase
     cadence_phrase: int = -1  # phrases in bars: the last phrase that had its cadence
+    last_phrase: int = -1  # phrases in bars: the phrase of the last note
     after_cadence: bool = False  # the previous event was a cadence note
     bar: int = 0  # bar of the last event
     chord_index: int = 0  # index in the progression of the chord under the last event
@@ -36,11 +39,24 @@ class SamplerState:
     rest_ticks: int = 0  # silence since the last note
     last_velocity: int = 0
     events: int = 0
+    # form: what was played, bar by bar, and what this bar does (``form``, ``motif``)
+    memory: MotifMemory = field(default_factory=MotifMemory)
+    plan_rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    plan: BarPlan = FREE
+    plan_bar: int = -1  # the bar the plan is for
+    loop_from: int | None = None  # the first bar of a loop that is going round
+    bar_notes: int = 0  # notes so far in the plan's bar
+    density_offset: float = 0.0  # log2 ticks: the density pull's correction, bar by bar
+    restated: tuple[int | None, ...] = ()  # the plan's source bar, transposed for now
+    restated_for: tuple | None = None  # what ``restated`` was computed for
 
     @classmethod
     def seeded(cls, seed: int | None = None) -> SamplerState:
-        """A fresh state whose generator is ``numpy.random.default_rng(seed)``."""
-        return cls(rng=np.random.default_rng(seed))
+        """A fresh state whose generator is ``numpy.random.default_rng(seed)``; the form's
+        decisions draw from a second generator of the same seed, so they never shift the
+        note-level draws."""
+        plan = np.random.default_rng(None if seed is None else [seed, 0x5EED])
+        return cls(rng=np.random.default_rng(seed), plan_rng=plan)
 
     def copy(self) -> SamplerState:
         """An independent copy, generator position included."""

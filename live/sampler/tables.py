@@ -32,6 +32,7 @@ class Tables:
     cadence_full: np.ndarray  # (chords, n_pitches)
     cadence_half: np.ndarray  # (chords, n_pitches)
     chord_masks: tuple[int, ...]
+    chord_roots: tuple[int, ...]  # pitch class of each chord's root (sequences follow it)
     chord_names: tuple[str, ...]
     numeral_names: tuple[str, ...]
     contour: np.ndarray  # (slots, 2 * span + 1) over intervals -span..span
@@ -52,6 +53,10 @@ class Tables:
     span: int
     bar_ticks: int
     n_slots: int
+    log_durations: np.ndarray  # log2 of the ticks per duration id (the density pull)
+    recentre: np.ndarray  # (2, n_pitches): back into the register from the top / the bottom
+    low_id: int  # the register as pitch ids (restated pitches are kept inside it)
+    high_id: int
 
 
 def _over_ids(values: np.ndarray, fill: float = 0.0) -> np.ndarray:
@@ -89,9 +94,12 @@ def _build(settings: SamplerSettings, flats: bool, vocab: Vocabulary) -> Tables:
         cadence_half=_over_ids(np.stack([pitch_bias.half_cadence_targets(pitches, c)
                                          for c in chords])),
         chord_masks=tuple(c.mask for c in chords),
+        chord_roots=tuple(c.root for c in chords),
         chord_names=tuple(c.name for c in chords),
         numeral_names=tuple(n.text for n in settings.numerals),
-        contour=contour.contour_rows(phrase.direction_curve(settings), settings.contour, span),
+        contour=contour.contour_rows(phrase.direction_curve(settings), settings.contour * (
+            contour.HOLD_GAIN if settings.recentre and settings.direction in ("up", "down")
+            else 1.0), span),
         neutral=contour.contour_rows(np.zeros(1), 0.0, span)[0],
         turn_low=low + contour.WALL_ZONE - vocab.pitch_min + 1,
         turn_high=high - contour.WALL_ZONE - vocab.pitch_min + 1,
@@ -112,4 +120,9 @@ def _build(settings: SamplerSettings, flats: bool, vocab: Vocabulary) -> Tables:
         span=span,
         bar_ticks=settings.bar_ticks,
         n_slots=phrase.n_slots(settings),
+        log_durations=np.log2(np.asarray(vocab.durations, dtype=np.float64)),
+        recentre=_over_ids(np.stack([contour.recentre_bias(pitches, low, high, top)
+                                     for top in (True, False)])),
+        low_id=low - vocab.pitch_min + 1,
+        high_id=high - vocab.pitch_min + 1,
     )

@@ -32,8 +32,9 @@ import numpy as np
 from musicai.live.encoding.grid import QUANTUM
 from musicai.live.encoding.vocab import Vocabulary
 from musicai.live.errors import SamplerError
-from musicai.live.sampler import phrase
+from musicai.live.sampler import form, phrase
 from musicai.live.sampler.held_chord import tables_with
+from musicai.live.sampler.motif import Target, restated, target_at
 from musicai.live.sampler.repetition import ngram_continuations, repeated_pitch
 from musicai.live.sampler.rests import rest_allowed, rest_probability
 from musicai.live.sampler.rhythm import CADENCE, NOTE, PHRASE_END_BONUS, REST
@@ -46,6 +47,13 @@ from musicai.live.theory.meter import LEVELS
 
 LEAP = 5  # semitones: an interval this large earns a step back (contour.RECOVERY)
 DRAWS = 5  # uniforms per event: pitch, duration, cadence kind, two for velocity jitter
+RECENTRE_ZONE = 5  # semitones inside the wall where an up/down line counts as arrived
+HELD_PULL = 0.2  # what is left of a restatement's pull while the player holds a chord
+REST_PULL = 0.85  # the least rest probability where a restated bar had a rest
+NOTE_PULL = 0.25  # what is left of the rest probability where it had a note
+DENSITY_WEIGHT = 1.5  # log units per squared octave of duration away from the density aim
+DENSITY_GAIN = 0.5  # how far one bar's error moves the aim (log2 units per octave of error)
+DENSITY_LIMIT = 2.0  # the most the aim is moved, in octaves of duration
 
 
 class Explanation(NamedTuple):
@@ -97,6 +105,11 @@ class TheorySampler:
 
     @settings.setter
     def settings(self, value: SamplerSettings) -> None:
+        old = getattr(self, "_settings", None)
+        if old is not None and (old.direction, old.contour) != (value.direction, value.contour):
+            # a new direction obeys from the next note: no bar played the old way comes back
+            self.state.memory.clear()
+            self.state.plan = form.BarPlan(letter=self.state.plan.letter)
         self._tables: Tables = tables_with(value, self.vocab, self._held)
         self._settings = value
         self._min_duration = int(self._tables.durations.min())
@@ -148,16 +161,21 @@ class TheorySampler:
         ci = self.chord_index(onset)
         slot, cadence = phrase.locate(s, st, onset)
         temp = t.cadence_temperature if cadence else t.temperatures[slot]
-        p_rest = (rest_probability(logits, s, st) if rest_allowed(
-            s, st, cadence, t.bar_ticks, self._min_duration) else 0.0)
+        if onset // t.bar_ticks != st.plan_bar:
+            self._new_bar(onset // t.bar_ticks)
+        target = self._target(onset, ci) if st.plan.source is not None else None
+        allowed = rest_allowed(s, st, cadence, t.bar_ticks, self._min_duration)
+        p_rest = rest_probability(logits, s, st) if allowed else 0.0
+        if target is not None and allowed:
+            p_rest = self._restated_rest(p_rest, target)
         if u[0] < p_rest:
             pid = 0
         else:
             pid = self._pitch(logits, (u[0] - p_rest) / (1.0 - p_rest), u[2], level, ci, slot,
-                              cadence, temp)
+                              cadence, temp, target)
         kind = REST if pid == 0 else (CADENCE if cadence else NOTE)
         did = self._duration(durations, u[1], kind, bar_pos, onset,
-                             min(temp, s.temperature))
+                             min(temp, s.temperature), target)
         duration = int(t.durations[did])
         pitch = None if pid == 0 else pid - 1 + self.vocab.pitch_min
         vel = 0 if pitch is None else velocity(
@@ -185,10 +203,61 @@ class TheorySampler:
                       st.last_velocity)
 
     # steps ---------------------------------------------------------------------------------
+    # form ----------------------------------------------------------------------------------
+    def _new_bar(self, bar: int) -> None:
+        """At a bar line: the density aim learns from the bar just played, then the form
+        decides what this bar does."""
+        s, st = self._settings, self.state
+        if s.density and st.plan_bar >= 0 and bar == st.plan_bar + 1:
+            error = math.log2(max(st.bar_notes, 0.5) / s.density)
+            st.density_offset = min(DENSITY_LIMIT, max(-DENSITY_LIMIT,
+                                                       st.density_offset + DENSITY_GAIN * error))
+        if not s.loop:
+            st.loop_from = None
+        elif st.loop_from is None:
+            st.loop_from = bar
+        st.plan = (form.plan_bar(s, bar, st.memory, st.plan_rng, st.loop_from)
+                   if s.repeat > 0 or s.loop else form.FREE)
+        st.plan_bar, st.bar_notes = bar, 0
+
+    def _target(self, onset: int, ci: int) -> Target | None:
+        """What the plan's source bar asks of a note starting at ``onset``."""
+        s, t, plan = self._settings, self._tables, self.state.plan
+        source = self.state.memory.get(plan.source)
+        if source is None:
+            return None
+        st = self.state
+        sequence = plan.sequence or self._held is not None  # a held chord is followed
+        wanted = (plan.source, s.key, t.chord_roots[ci], sequence, len(source.events))
+        if st.restated_for != wanted:
+            low = t.low_id - 1 + self.vocab.pitch_min
+            high = t.high_id - 1 + self.vocab.pitch_min
+            st.restated = restated(source, s.key, t.chord_roots[ci], sequence, low, high)
+            st.restated_for = wanted
+        return target_at(source, st.restated, onset % t.bar_ticks, t.bar_ticks)
+
+    def _restated_rest(self, p_rest: float, target: Target) -> float:
+        plan = self.state.plan
+        if target.index in plan.free:
+            return p_rest
+        if target.pitch is None:
+            return 1.0 if plan.strength == math.inf else max(p_rest, REST_PULL)
+        return 0.0 if plan.strength == math.inf else p_rest * NOTE_PULL
+
+    # steps ---------------------------------------------------------------------------------
     def _pitch(self, logits: np.ndarray | None, u: float, u_cadence: float, level: int, ci: int,
-               slot: int, cadence: bool, temp: float) -> int:
+               slot: int, cadence: bool, temp: float, target: Target | None = None) -> int:
         """A note's pitch id (never the rest): steps 1, 2 and 4 of the module docstring."""
         s, t, st = self._settings, self._tables, self.state
+        plan = st.plan
+        aim = 0
+        if target is not None and target.pitch is not None:
+            aim = self.vocab.pitch_id(min(max(target.pitch, self.vocab.pitch_min),
+                                          self.vocab.pitch_max))
+        free = aim > 0 and target.index in plan.free
+        pull = 0.0 if (aim == 0 or free) else plan.strength
+        if self._held is not None and pull != math.inf:
+            pull *= HELD_PULL  # the player's chord speaks louder than the tune's memory
         bonus = t.chord_bonus[ci, level]
         x = bonus.copy() if logits is None else np.add(logits, bonus)
         prev = st.last_pitch_id
@@ -203,34 +272,65 @@ class TheorySampler:
         else:
             x += t.first_note
         if cadence:
-            x += (t.cadence_full if u_cadence < s.cadence_rate else t.cadence_half)[ci]
+            full = (u_cadence < s.cadence_rate if plan.cadence is None
+                    else plan.cadence == "full")
+            x += (t.cadence_full if full else t.cadence_half)[ci]
         x *= 1.0 / temp
         x += t.hard
+        if prev and pull == 0.0 and self._at_wall(prev, level):
+            x += t.recentre[0 if s.direction == "up" else 1]
         x[0] = -math.inf
+        if pull == math.inf:  # a forced copy: the loop, or repeat 1
+            x[:] = -math.inf
+            x[aim] = 0.0
+            return aim
         banned = repeated_pitch(st.run_id, st.run_length, s.max_repeats)
         if banned > 0:
             x[banned] = -math.inf
-        if s.ngram_strength > 0.0 and len(st.pitch_ids) >= s.ngram_n:
+        if free and plan.ban:
+            x[aim] = -math.inf  # a mutation: this note changes
+        if pull > 0.0:
+            x[aim] += pull
+        elif s.ngram_strength > 0.0 and len(st.pitch_ids) >= s.ngram_n:
+            strength = s.ngram_strength * (1.0 - s.repeat)
             for pid, count in ngram_continuations(st.pitch_ids, s.ngram_n, s.ngram_memory,
                                                   s.ngram_on).items():
                 if 0 < pid < x.size:
-                    x[pid] -= s.ngram_strength * count
+                    x[pid] -= strength * count
         pid = _sample(x, u)
         return pid if pid >= 0 else self._fallback_pitch(banned)
 
+    def _at_wall(self, prev: int, level: int) -> bool:
+        """An up (down) line at the top (bottom) wall, on a strong beat: time to leap back."""
+        s, t = self._settings, self._tables
+        if not s.recentre or level > 2:
+            return False
+        zone = RECENTRE_ZONE
+        return (s.direction == "up" and prev >= t.high_id - zone) or (
+            s.direction == "down" and prev <= t.low_id + zone)
+
     def _duration(self, logits: np.ndarray | None, u: float, kind: int, bar_pos: int,
-                  onset: int, temp: float) -> int:
+                  onset: int, temp: float, target: Target | None = None) -> int:
         s, t = self._settings, self._tables
         bias = t.duration_bias[kind, bar_pos]
         y = bias.copy() if logits is None else np.add(logits, bias)
-        if kind == CADENCE and s.phrase_bars:
-            phrase_ticks = s.phrase_bars * t.bar_ticks
+        if kind == NOTE and s.density:
+            centre = math.log2(t.bar_ticks / s.density) + self.state.density_offset
+            y -= DENSITY_WEIGHT * (t.log_durations - centre) ** 2
+        if kind == CADENCE and s.bars_in_phrase:
+            phrase_ticks = s.bars_in_phrase * t.bar_ticks
             ends = onset % phrase_ticks + t.durations
             y += (PHRASE_END_BONUS * s.rhythm) * (
                 (ends == phrase_ticks).astype(float) - (ends > phrase_ticks))
         y *= 1.0 / temp
         if kind == REST:
             y[t.durations > t.bar_ticks - self.state.rest_ticks] = -math.inf
+        strength = self.state.plan.strength
+        if target is not None and strength > 0.0:  # a restated bar keeps its rhythm
+            aim = int(np.argmin(np.abs(t.durations - target.duration)))
+            if strength == math.inf and math.isfinite(y[aim]):
+                return aim
+            y[aim] += strength
         did = _sample(y, u)
         return did if did >= 0 else int(np.argmin(np.abs(t.durations - 480)))
 
@@ -252,8 +352,13 @@ class TheorySampler:
 
     def _advance(self, pitch: int | None, pid: int, duration: int, onset: int, cadence: bool,
                  ci: int, vel: int) -> None:
-        st = self.state
+        st, t = self.state, self._tables
         st.record(pitch, duration, pid)
+        bar = onset // t.bar_ticks
+        st.memory.record(bar, onset % t.bar_ticks, duration, pitch, self._settings.key,
+                         t.chord_roots[ci])
+        if pitch is not None and bar == st.plan_bar:
+            st.bar_notes += 1
         phrase.advance(self._settings, st, onset, pitch is not None, cadence)
         st.next_onset = onset + duration
         st.bar = onset // self._tables.bar_ticks

@@ -10,6 +10,7 @@ so an empty cell never passes for 0 %.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import numpy as np
@@ -167,3 +168,91 @@ def chunks(pitches: np.ndarray, durations: np.ndarray, size: int) -> list[tuple[
         start, stop = note_at[first], note_at[first + size - 1] + 1
         out.append((pitches[start:stop], durations[start:stop]))
     return out
+
+
+RECURRENCE_WINDOW = 8  # bars looked back for a recurrence (the MusPy-style measure)
+
+
+def bar_patterns(pitches: np.ndarray, durations: np.ndarray,
+                 bar_ticks: int = BAR_TICKS) -> list[tuple[tuple, tuple, tuple] | None]:
+    """Per bar: (rhythm, intervals, contour) of the notes starting in it, None for a bar with
+    fewer than two notes (a held note or silence recurs trivially). Rhythm is the notes'
+    (offset in the bar, duration) pairs; intervals the semitones between consecutive notes
+    of the bar; contour their signs."""
+    pitches = np.asarray(pitches, dtype=np.int64)
+    durations = np.asarray(durations, dtype=np.int64)
+    onsets = np.concatenate([[0], np.cumsum(durations)[:-1]]) if durations.size else durations
+    total = int(durations.sum()) if durations.size else 0
+    bars: list[list[tuple[int, int, int]]] = [[] for _ in range(-(-total // bar_ticks))]
+    for onset, duration, pitch in zip(onsets.tolist(), durations.tolist(), pitches.tolist(),
+                                      strict=True):
+        if pitch != REST:
+            bars[onset // bar_ticks].append((onset % bar_ticks, duration, pitch))
+    out: list[tuple[tuple, tuple, tuple] | None] = []
+    for notes in bars:
+        if len(notes) < 2:
+            out.append(None)
+            continue
+        steps = tuple(b[2] - a[2] for a, b in itertools.pairwise(notes))
+        out.append((tuple((o, d) for o, d, _ in notes), steps,
+                    tuple(int(np.sign(s)) for s in steps)))
+    return out
+
+
+def bar_recurrence(pitches: np.ndarray, durations: np.ndarray, window: int = RECURRENCE_WINDOW,
+                   bar_ticks: int = BAR_TICKS, beat_ticks: int = 480) -> tuple[float, float]:
+    """(exact, varied): the share of bars (with two notes or more, after the first) whose
+    pattern came in one of the ``window`` bars before. Exact: the same rhythm and the same
+    intervals (a transposed copy counts). Varied, when not exact: the same rhythm with the
+    same contour or at least half the intervals the same (a sequence, a varied restatement),
+    or the same intervals on another rhythm. Their sum is the recurrence.
+
+    Melodies carry no bar lines we can trust (a tune with an upbeat starts mid-bar), so the
+    bar grid is tried at every beat of the bar and the phase with the most recurrence is
+    kept, for generated and human melodies alike."""
+    pitches = np.asarray(pitches, dtype=np.int64)
+    durations = np.asarray(durations, dtype=np.int64)
+    best = (float("nan"), float("nan"))
+    for shift in range(0, bar_ticks, beat_ticks):
+        if shift:
+            shifted_p = np.concatenate([[REST], pitches])
+            shifted_d = np.concatenate([[shift], durations])
+        else:
+            shifted_p, shifted_d = pitches, durations
+        found = _recurrence_at(shifted_p, shifted_d, window, bar_ticks)
+        if best[0] != best[0] or sum(found) > sum(best):
+            best = found
+    return best
+
+
+def _recurrence_at(pitches: np.ndarray, durations: np.ndarray, window: int,
+                   bar_ticks: int) -> tuple[float, float]:
+    patterns = bar_patterns(pitches, durations, bar_ticks)
+    exact = varied = counted = 0
+    for i, bar in enumerate(patterns):
+        earlier = [p for p in patterns[max(0, i - window):i] if p is not None]
+        if bar is None or i == 0:
+            continue
+        counted += 1
+        if any(p[0] == bar[0] and p[1] == bar[1] for p in earlier):
+            exact += 1
+        elif any(_varied(p, bar) for p in earlier):
+            varied += 1
+    return _ratio(exact, counted), _ratio(varied, counted)
+
+
+def _varied(a: tuple, b: tuple) -> bool:
+    if a[0] == b[0]:
+        same = sum(x == y for x, y in zip(a[1], b[1], strict=False))
+        return a[2] == b[2] or 2 * same >= len(b[1])
+    return a[1] == b[1]
+
+
+def direction_per_phrase(pitches: np.ndarray, direction: str, phrase_notes: int = 8) -> float:
+    """``direction_adherence`` inside each run of ``phrase_notes`` notes, averaged: how well
+    the asked way holds within phrases, whatever happens between them."""
+    notes = notes_only(pitches)
+    shares = [direction_adherence(notes[i:i + phrase_notes], direction)
+              for i in range(0, notes.size - phrase_notes + 1, phrase_notes)]
+    shares = [s for s in shares if s == s]
+    return float(np.mean(shares)) if shares else float("nan")

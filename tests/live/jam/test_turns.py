@@ -118,7 +118,7 @@ def test_a_bad_mode_command_is_reported_not_raised() -> None:
 def test_follow_moves_the_key_to_the_players_at_the_next_phrase() -> None:
     e_minor = [64, 67, 71, 66, 64, 63, 64, 71, 67, 66, 64, 59]
     script = notes(*[(1 + i, 1, p) for i, p in enumerate(e_minor)])
-    engine, _, _, _ = jam_engine(script, JamSetup(mode="follow"), key="C major", bars=8)
+    engine, _, _, _ = jam_engine(script, JamSetup(mode="follow"), key="C major", bars=12)
     keys: list[tuple[int, object]] = []
     engine.change_listeners.append(lambda tick, s, v: keys.append((tick, v)) if s == "key"
                                    else None)

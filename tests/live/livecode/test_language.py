@@ -30,7 +30,7 @@ from musicai.live.theory.keys import Key
     ("prog ii-V-I", [Change("progression", "ii-V-I")]),
     ("prog ii V I", [Change("progression", "ii-V-I")]),
     ("prog default", [Change("progression", ())]),
-    ("phrase 8", [Change("phrase_bars", 0), Change("phrase_length", 8)]),
+    ("phrase 8", [Change("phrase_bars", 0), Change("phrase_length", 8), Change("form", "free")]),
     ("phrase 4 bars", [Change("phrase_bars", 4)]),
     ("chan 2", [Change("channel", 1)]),
     ("strict 0.9", [Change("strictness", 0.9)]),

@@ -3,15 +3,22 @@ cadences, repetition, register, temperature."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections import Counter
 
 import numpy as np
 from musicai.live.encoding import Vocabulary
-from musicai.live.sampler.settings import SamplerSettings
+from musicai.live.sampler.settings import SamplerSettings as Settings
 from musicai.live.sampler.theory_sampler import Choice, TheorySampler
 from musicai.live.theory import Key
+
+# These tests pin the sampler's parts from before forms, each on its own: phrases counted in
+# notes, the rhythm table without the density pull, no restatement, walls without re-centring.
+# Forms, density and re-centring have their own tests (test_form.py).
+SamplerSettings = functools.partial(Settings, form="free", repeat=0.0, density=0.0,
+                                    recentre=False)
 
 VOCAB = Vocabulary()
 C_MAJOR = Key.parse("C")

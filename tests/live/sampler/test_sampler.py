@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 
 import numpy as np
 import pytest
 from musicai.live.encoding import Vocabulary
 from musicai.live.errors import SamplerError, TheoryError
-from musicai.live.sampler.settings import SamplerSettings
+from musicai.live.sampler.settings import SamplerSettings as Settings
 from musicai.live.sampler.state import SamplerState
 from musicai.live.sampler.theory_sampler import Choice, TheorySampler
 from musicai.live.theory import Key, chord_mask
+
+# These tests pin the sampler's parts from before forms, each on its own: phrases counted in
+# notes, the rhythm table without the density pull, no restatement, walls without re-centring.
+# Forms, density and re-centring have their own tests (test_form.py).
+SamplerSettings = functools.partial(Settings, form="free", repeat=0.0, density=0.0,
+                                    recentre=False)
 
 VOCAB = Vocabulary()
 BAR = 1920
@@ -129,7 +136,7 @@ def test_choices_are_well_formed_with_and_without_logits():
         else:
             assert 1 <= choice.velocity <= 127 and not choice.is_rest
         assert choice.why.beat in ("downbeat", "strong", "beat", "offbeat", "weak")
-        assert 0 <= choice.why.phrase_pos < choice.why.phrase_len == 8
+        assert 0 <= choice.why.phrase_pos < choice.why.phrase_len == 16  # 4-bar form phrases
 
 
 def test_onsets_run_back_to_back_unless_the_engine_says_otherwise():

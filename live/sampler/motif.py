@@ -1,0 +1,153 @@
+"""Motif memory: the bars already played, as rhythm and scale degrees, and how to restate one.
+
+Every event is remembered in the bar it starts in: its place in the bar, its duration and its
+pitch, with the key and the chord under it. Restating a bar reads it back as targets for the
+bar being played now, under one transposition rule:
+
+* a pitch is stored as a scale degree of its key's parent seven-note scale (octave, degree,
+  and a chromatic alteration for notes outside the scale);
+* **exact** restatement keeps the degrees: in the same key the very same pitches; after a key
+  change the same tune in the new key (placed in the octave nearest the original);
+* a **sequence** shifts the degrees by the move of the chord root (source chord -> chord under
+  the bar now), so a chord tone of the source chord lands on a tone of the current chord.
+
+Rests are restated as rests. Nothing here decides *whether* to restate: that is ``form``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from musicai.live.theory.keys import MODES, PARENT_MODE, Key
+
+MEMORY_BARS = 64  # bars kept: more than the longest form cycle (8 phrases x 8 bars)
+
+
+@dataclass(frozen=True)
+class Degree:
+    """A pitch relative to a key: degree index over all octaves (0 = tonic of octave 0
+    counted from MIDI 0), plus semitones above that degree."""
+
+    step: int
+    alter: int
+
+
+def _steps(key: Key) -> tuple[int, ...]:
+    return MODES[PARENT_MODE.get(key.mode, key.mode)]
+
+
+def degree_of(pitch: int, key: Key) -> Degree:
+    steps = _steps(key)
+    octave, pc = divmod(pitch - key.tonic, 12)
+    index = max(i for i, s in enumerate(steps) if s <= pc)
+    return Degree(octave * 7 + index, pc - steps[index])
+
+
+def pitch_of(degree: Degree, key: Key, shift: int = 0) -> int:
+    steps = _steps(key)
+    octave, index = divmod(degree.step + shift, 7)
+    return key.tonic + octave * 12 + steps[index] + degree.alter
+
+
+def root_step(root_pc: int, key: Key) -> int:
+    """The degree index (0..6) of a chord root in the key (nearest degree at or below)."""
+    return degree_of(60 + (root_pc - key.tonic) % 12 + key.tonic, key).step % 7
+
+
+@dataclass(frozen=True)
+class Remembered:
+    offset: int  # ticks after the bar line
+    duration: int
+    pitch: int | None
+
+
+@dataclass
+class Bar:
+    key: Key
+    root: int  # pitch class of the chord root under the bar's first event
+    events: list[Remembered] = field(default_factory=list)
+
+    @property
+    def notes(self) -> int:
+        return sum(1 for e in self.events if e.pitch is not None)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a restatement asks of the event starting now: a pitch (None: a rest) and a
+    duration that reaches the next remembered onset (or the source's own duration)."""
+
+    pitch: int | None
+    duration: int
+    index: int  # which remembered event of the source bar
+
+
+class MotifMemory:
+    """Bars by absolute index (bar 0 starts at tick 0), the last ``MEMORY_BARS`` kept."""
+
+    def __init__(self) -> None:
+        self.bars: dict[int, Bar] = {}
+
+    def record(self, bar: int, offset: int, duration: int, pitch: int | None, key: Key,
+               root: int) -> None:
+        held = self.bars.get(bar)
+        if held is None:
+            held = self.bars[bar] = Bar(key, root)
+            for old in [b for b in self.bars if b <= bar - MEMORY_BARS]:
+                del self.bars[old]
+        held.events.append(Remembered(offset, duration, pitch))
+
+    def get(self, bar: int) -> Bar | None:
+        found = self.bars.get(bar)
+        return found if found is not None and found.events else None
+
+    def clear(self) -> None:
+        self.bars.clear()
+
+
+def restated(source: Bar, key: Key, root: int, sequence: bool, low: int,
+             high: int) -> tuple[int | None, ...]:
+    """The source bar's pitches under the transposition rule, moved by whole octaves so that
+    the bar keeps its shape inside ``low..high`` (an octave jump in mid-motif would break it)."""
+    shift = _nearest(root_step(root, key) - root_step(source.root, source.key)) if sequence else 0
+    out: list[int | None] = []
+    for event in source.events:
+        if event.pitch is None:
+            out.append(None)
+            continue
+        pitch = pitch_of(degree_of(event.pitch, source.key), key, shift)
+        if key != source.key:
+            pitch += 12 * round((event.pitch - pitch) / 12)
+        out.append(pitch)
+    notes = [p for p in out if p is not None]
+    if notes:
+        move = 0
+        while max(notes) + move > high and min(notes) + move - 12 >= low - 12:
+            move -= 12
+        while min(notes) + move < low and max(notes) + move + 12 <= high + 12:
+            move += 12
+        out = [None if p is None else min(max(p + move, low - 12), high + 12) for p in out]
+    return tuple(out)
+
+
+def target_at(source: Bar, pitches: tuple[int | None, ...], offset: int,
+              bar_ticks: int) -> Target | None:
+    """The source event sounding at ``offset`` of the bar (its pitch from ``restated``); None
+    past the source's last event or in a gap at its start (a tied-over note)."""
+    index = next((i for i, e in enumerate(source.events)
+                  if e.offset <= offset < e.offset + e.duration or e.offset >= offset), None)
+    if index is None:
+        return None
+    event = source.events[index]
+    if event.offset > offset:
+        return None
+    following = (source.events[index + 1].offset if index + 1 < len(source.events)
+                 else min(bar_ticks, event.offset + event.duration))
+    duration = max(following - offset, 0) or event.duration
+    return Target(pitches[index], duration, index)
+
+
+def _nearest(steps: int) -> int:
+    """A degree move taken the short way round (-3..+3)."""
+    steps %= 7
+    return steps - 7 if steps > 3 else steps
