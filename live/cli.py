@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sampling temperature (above 0; lower is safer)")
     p.add_argument("--progression", default=None, help='Roman numerals, e.g. "I-V-vi-IV" '
                    "(default: the key's usual one)")
+    p.add_argument("--form", default="AABA", help="phrase form: AABA, ABAC, AABB, ABAB, any "
+                   "2..8 letters A-H, or free (default AABA; phrases of 4 bars)")
+    p.add_argument("--repeat", type=float, default=0.7, metavar="0..1",
+                   help="how much earlier bars and phrases come back (0: never; default 0.7)")
+    p.add_argument("--density", type=float, default=6.5, metavar="N",
+                   help="notes per bar the rhythm aims at, 1..16, or 0 for off (default 6.5)")
     p.add_argument("--channel", type=_channel, default=1, help="MIDI channel 1..16")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: a new one, "
                    "printed and written into the take)")
@@ -107,6 +113,7 @@ def options_from(args: argparse.Namespace) -> Options:
     return Options(
         port=args.port, backend=args.backend, model=args.model, key=key, bpm=bpm,
         direction=args.direction, temperature=args.temperature, progression=args.progression,
+        form=args.form, repeat=args.repeat, density=args.density,
         channel=args.channel - 1, seed=seed, bars=args.bars, record=args.record,
         jam=jam_options(args), primer=primer,
         headless=rendering or args.headless or not (sys.stdout.isatty() and sys.stderr.isatty()),

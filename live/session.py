@@ -55,6 +55,9 @@ class Options:
     direction: str = "auto"
     temperature: float = 1.0
     progression: str | None = None
+    form: str = "AABA"
+    repeat: float = 0.7
+    density: float = 6.5
     channel: int = 0
     seed: int = 0
     bars: int | None = None
@@ -78,7 +81,8 @@ class Options:
 
     def sampler_settings(self) -> SamplerSettings:
         return SamplerSettings(key=self.key, progression=self.progression or (),
-                               direction=self.direction, temperature=self.temperature)
+                               direction=self.direction, temperature=self.temperature,
+                               form=self.form, repeat=self.repeat, density=self.density)
 
 
 @dataclass

@@ -22,6 +22,11 @@ key             tonic around the circle of fifths, 12 zones of 10-11 values:
                 the next bar line
 jam             0-31 accompany, 32-63 call-response, 64-95 follow, 96-127 thru
 mute            64-127 muted, 0-63 playing (a sustain-pedal style switch)
+repeat          value / 127: 0 never restates, 127 copies; lands at the next bar line
+density         2 + 6 * value / 127 notes per bar (0 -> 2, 64 -> 5, 127 -> 8); next bar
+form            5 zones: free, AABA, ABAC, AABB, ABAB; lands at the next phrase
+loop            4 zones: off, 1, 2, 4 bars; lands at the next bar line (a pedal: 0/127)
+mutate          value / 127 of the looped notes change on each pass
 ==============  ======================================================================
 """
 
@@ -34,7 +39,10 @@ from musicai.live.errors import JamError
 from musicai.live.jam.turns import MODES
 from musicai.live.theory.keys import Key
 
-TARGETS = ("temperature", "direction", "key", "jam", "mute")
+TARGETS = ("temperature", "direction", "key", "jam", "mute", "repeat", "density", "form",
+           "loop", "mutate")
+FORM_ZONES = ("free", "AABA", "ABAC", "AABB", "ABAB")
+LOOP_ZONES = (0, 1, 2, 4)
 DIRECTIONS = ("down", "none", "auto", "up")
 MAX_CONTROLLER = 119
 USAGE = ('write TARGET=CC pairs joined by commas, e.g. "temperature=21,direction=22", or give '
@@ -120,4 +128,14 @@ def value_for(target: str, value: int, key: Key) -> tuple[str, object, str]:
         return "jam", MODES[value // 32], "note"
     if target == "mute":
         return "mute", value >= 64, "note"
+    if target == "repeat":
+        return "repeat", round(value / 127, 3), "bar"
+    if target == "density":
+        return "density", round(2.0 + 6.0 * value / 127, 2), "bar"
+    if target == "form":
+        return "form", FORM_ZONES[value * len(FORM_ZONES) // 128], "phrase"
+    if target == "loop":
+        return "loop", LOOP_ZONES[value // 32], "bar"
+    if target == "mutate":
+        return "mutate", round(value / 127, 3), "note"
     raise JamError(f"unknown CC target {target!r}; use one of {', '.join(TARGETS)}")

@@ -28,7 +28,10 @@ def context_of(snapshot: EngineSnapshot) -> Context:
         key = Key()
     return Context(key=key, temperature=float(described.get("temperature", 1.0)),
                    bpm=snapshot.bpm, muted=snapshot.muted,
-                   direction=str(described.get("direction", "auto")))
+                   direction=str(described.get("direction", "auto")),
+                   form=str(described.get("form", "AABA")),
+                   repeat=float(described.get("repeat", 0.7)),
+                   density=float(described.get("density", 6.5)))
 
 
 def send_all(engine: Engine, parsed: Parsed) -> None:

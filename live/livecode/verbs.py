@@ -16,7 +16,7 @@ from musicai.live.errors import MusicAIError
 from musicai.live.livecode.words import DEFAULTS as _DEFAULTS
 from musicai.live.livecode.words import BadStatement as _Bad
 from musicai.live.livecode.words import Context, Token
-from musicai.live.sampler.settings import DIRECTIONS, SamplerSettings
+from musicai.live.sampler.settings import DIRECTIONS, FORMS, SamplerSettings
 from musicai.live.theory.chords import parse_progression
 from musicai.live.theory.keys import MODES, Key, mode_name
 
@@ -146,6 +146,43 @@ def _strict(args, ctx, when, col):
     return [Change("strictness", value, when)], ctx
 
 
+def _form(args, ctx, when, col):
+    token = _one(args, col, "form")
+    text = token[0]
+    step = _STEPS.get(text.lower())
+    if step is not None:  # form next / prev: around the named forms
+        at = FORMS.index(ctx.form) if ctx.form in FORMS else -1
+        text = FORMS[(at + step) % len(FORMS)]
+    value = str(_checked("form", text, token[1]))
+    value = "free" if value.lower() == "free" else value.upper()
+    return [Change("form", value, when)], dataclasses.replace(ctx, form=value)
+
+
+def _knob(verb: str, setting: str) -> Handler:
+    """A number setting: repeat, density, mutate; ``+0.1``/``-1`` move from the current value
+    (repeat and density), ``off`` is 0."""
+    def handler(args, ctx, when, col):
+        token = _one(args, col, verb)
+        text = token[0].lower()
+        value = 0.0 if text == "off" else _number(token, verb)
+        if text[:1] in "+-" and hasattr(ctx, setting):
+            value = getattr(ctx, setting) + value
+            if setting == "repeat":
+                value = min(max(round(value, 3), 0.0), 1.0)
+            elif setting == "density":
+                value = min(max(value, 1.0), 16.0)
+        value = _checked(setting, value, token[1])
+        changed = dataclasses.replace(ctx, **{setting: value}) if hasattr(ctx, setting) else ctx
+        return [Change(setting, value, when)], changed
+    return handler
+
+
+def _loop(args, ctx, when, col):
+    token = _one(args, col, "loop")
+    bars = 0 if token[0].lower() == "off" else int(_number(token, "loop", int))
+    return [Change("loop", _checked("loop", bars, token[1]), when)], ctx
+
+
 def _mute(value: bool) -> Handler:
     def handler(args, ctx, when, col):
         if args:
@@ -200,6 +237,11 @@ VERBS: dict[str, tuple[Handler, str]] = {
     "unmute": (_mute(False), "nothing"),
     "panic": (_panic, "nothing"),
     "jam": (_jam, "a jam mode like call-response, or off"),
+    "form": (_form, f"{', '.join(FORMS)}, or any 2..8 letters A-H"),
+    "repeat": (_knob("repeat", "repeat"), "how much earlier bars come back, 0..1"),
+    "density": (_knob("density", "density"), "notes per bar 1..16, or off"),
+    "loop": (_loop, "replay the last N bars (1..16), or off"),
+    "mutate": (_knob("mutate", "mutate"), "share of looped notes changed each pass, 0..1"),
     "set": (_set, "any sampler setting and a value, e.g. set contour 2"),
 }
 ALIASES = {"direction": "dir", "temperature": "temp", "tempo": "bpm", "progression": "prog",
@@ -208,7 +250,8 @@ ALIASES = {"direction": "dir", "temperature": "temp", "tempo": "bpm", "progressi
 ARGUMENTS: dict[str, tuple[str, ...]] = {
     "key": ("next", "prev"), "mode": (*MODES, "next", "prev"), "dir": DIRECTIONS,
     "prog": ("default", "I-IV-V-I", "ii-V-I", "I-V-vi-IV", "i-iv-v-i"),
-    "jam": ("call-response", "off"), "set": tuple(f.name for f in dataclasses.fields(
+    "jam": ("call-response", "off"), "form": FORMS, "loop": ("1", "2", "4", "off"),
+    "density": ("4", "6.5", "8", "off"), "set": tuple(f.name for f in dataclasses.fields(
         SamplerSettings)),
 }
 MARKS = tuple("@" + w for w in WHEN)

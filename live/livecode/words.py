@@ -21,6 +21,9 @@ class Context:
     bpm: float = 120.0
     muted: bool = False
     direction: str = "auto"
+    form: str = DEFAULTS.form
+    repeat: float = DEFAULTS.repeat
+    density: float = DEFAULTS.density
 
 
 

@@ -55,4 +55,11 @@ class EngineSampler:
             "phrase_start": phrase.starts_phrase(s, state, state.next_onset),
             "phrase_slot": phrase.locate(s, state, state.next_onset)[0],
             "phrase_slots": phrase.n_slots(s),
+            "form": s.form,
+            "form_letter": state.plan.letter,
+            "restating": state.plan.kind,
+            "repeat": s.repeat,
+            "density": s.density,
+            "loop": s.loop,
+            "mutate": s.mutate,
         }

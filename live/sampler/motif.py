@@ -72,6 +72,9 @@ class Bar:
         return sum(1 for e in self.events if e.pitch is not None)
 
 
+REALIGN = -1  # a target's index when only its duration counts: back in step with the source
+
+
 @dataclass(frozen=True)
 class Target:
     """What a restatement asks of the event starting now: a pitch (None: a rest) and a
@@ -132,17 +135,17 @@ def restated(source: Bar, key: Key, root: int, sequence: bool, low: int,
 
 def target_at(source: Bar, pitches: tuple[int | None, ...], offset: int,
               bar_ticks: int) -> Target | None:
-    """The source event sounding at ``offset`` of the bar (its pitch from ``restated``); None
-    past the source's last event or in a gap at its start (a tied-over note)."""
-    index = next((i for i, e in enumerate(source.events)
-                  if e.offset <= offset < e.offset + e.duration or e.offset >= offset), None)
+    """The source event starting at ``offset`` of the bar (its pitch from ``restated``); out of
+    step, a ``REALIGN`` target whose duration reaches the next source onset; None past the
+    source's last onset."""
+    index = next((i for i, e in enumerate(source.events) if e.offset >= offset), None)
     if index is None:
         return None
     event = source.events[index]
-    if event.offset > offset:
-        return None
+    if event.offset > offset:  # out of step (a tie, or the line drifted): a free note that
+        return Target(None, event.offset - offset, REALIGN)  # ends on the next onset
     following = (source.events[index + 1].offset if index + 1 < len(source.events)
-                 else min(bar_ticks, event.offset + event.duration))
+                 else event.offset + event.duration)  # the last note may tie over
     duration = max(following - offset, 0) or event.duration
     return Target(pitches[index], duration, index)
 

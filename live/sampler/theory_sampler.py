@@ -34,7 +34,7 @@ from musicai.live.encoding.vocab import Vocabulary
 from musicai.live.errors import SamplerError
 from musicai.live.sampler import form, phrase
 from musicai.live.sampler.held_chord import tables_with
-from musicai.live.sampler.motif import Target, restated, target_at
+from musicai.live.sampler.motif import REALIGN, Target, restated, target_at
 from musicai.live.sampler.repetition import ngram_continuations, repeated_pitch
 from musicai.live.sampler.rests import rest_allowed, rest_probability
 from musicai.live.sampler.rhythm import CADENCE, NOTE, PHRASE_END_BONUS, REST
@@ -48,6 +48,7 @@ from musicai.live.theory.meter import LEVELS
 LEAP = 5  # semitones: an interval this large earns a step back (contour.RECOVERY)
 DRAWS = 5  # uniforms per event: pitch, duration, cadence kind, two for velocity jitter
 RECENTRE_ZONE = 5  # semitones inside the wall where an up/down line counts as arrived
+REPEAT_REALIGN = 6.0  # log units toward the duration that gets a drifted line back in step
 HELD_PULL = 0.2  # what is left of a restatement's pull while the player holds a chord
 REST_PULL = 0.85  # the least rest probability where a restated bar had a rest
 NOTE_PULL = 0.25  # what is left of the rest probability where it had a note
@@ -238,7 +239,7 @@ class TheorySampler:
 
     def _restated_rest(self, p_rest: float, target: Target) -> float:
         plan = self.state.plan
-        if target.index in plan.free:
+        if target.index in plan.free or target.index == REALIGN:
             return p_rest
         if target.pitch is None:
             return 1.0 if plan.strength == math.inf else max(p_rest, REST_PULL)
@@ -254,10 +255,10 @@ class TheorySampler:
         if target is not None and target.pitch is not None:
             aim = self.vocab.pitch_id(min(max(target.pitch, self.vocab.pitch_min),
                                           self.vocab.pitch_max))
-        free = aim > 0 and target.index in plan.free
+        free = aim > 0 and target.index in plan.free  # (a REALIGN target has no pitch: aim 0)
         pull = 0.0 if (aim == 0 or free) else plan.strength
         if self._held is not None and pull != math.inf:
-            pull *= HELD_PULL  # the player's chord speaks louder than the tune's memory
+            pull *= HELD_PULL  # the chord the player holds leads the pitches
         bonus = t.chord_bonus[ci, level]
         x = bonus.copy() if logits is None else np.add(logits, bonus)
         prev = st.last_pitch_id
@@ -325,12 +326,21 @@ class TheorySampler:
         y *= 1.0 / temp
         if kind == REST:
             y[t.durations > t.bar_ticks - self.state.rest_ticks] = -math.inf
+        if s.repeat > 0 or s.loop:  # no ties over bar lines: any bar can come back whole,
+            left = t.bar_ticks - (onset % t.bar_ticks + t.durations)  # and what is left of
+            unfit = (left < 0) | ((left > 0) & (left < 120) & (left != 60) & (left != 80))
+            if not unfit.all():  # the bar can still be filled by the vocabulary's durations
+                y[unfit] = -math.inf
         strength = self.state.plan.strength
         if target is not None and strength > 0.0:  # a restated bar keeps its rhythm
             aim = int(np.argmin(np.abs(t.durations - target.duration)))
-            if strength == math.inf and math.isfinite(y[aim]):
+            if target.index == REALIGN:  # only an exact way back into step is pulled
+                if t.durations[aim] == target.duration and math.isfinite(y[aim]):
+                    y[aim] += min(strength, REPEAT_REALIGN)
+            elif strength == math.inf and math.isfinite(y[aim]):
                 return aim
-            y[aim] += strength
+            else:
+                y[aim] += strength
         did = _sample(y, u)
         return did if did >= 0 else int(np.argmin(np.abs(t.durations - 480)))
 

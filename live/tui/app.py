@@ -47,8 +47,8 @@ class LiveApp(Commanding, App[None]):
     ENABLE_COMMAND_PALETTE = False
     AUTO_FOCUS = None
     CSS = """
-    #top { height: 2; }
-    #harmony, #performance { width: 1fr; height: 2; padding: 0 1; }
+    #top { height: 3; }
+    #harmony, #performance { width: 1fr; height: 3; padding: 0 1; }
     PianoRoll { border-top: solid $primary-darken-2; }
     #meters { height: 2; padding: 0 1; }
     #status { height: 1; padding: 0 1; color: $text-muted; }
@@ -68,6 +68,13 @@ class LiveApp(Commanding, App[None]):
         _key("right_square_bracket", "bpm +4", "bpm+", key_display="]"),
         Binding("space", "mute", "mute"),
         _key("p", "panic", "panic"),
+        _key("f", "form next", "form", show=False),
+        _key("comma", "repeat -0.1", "repeat-", key_display=",", show=False),
+        _key("full_stop", "repeat +0.1", "repeat+", key_display=".", show=False),
+        _key("d", "density -1", "dens-", show=False),
+        _key("D", "density +1", "dens+", show=False),
+        _key("l", "loop 2 @bar", "loop 2", show=False),
+        _key("L", "loop off", "loop off", show=False),
         Binding("r", "record", "rec"),
         Binding("colon", "open_line", "command", key_display=":", priority=True),
         Binding("q", "quit", "quit"),

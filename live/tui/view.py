@@ -94,6 +94,25 @@ def performance(snapshot: object, recording: str = "") -> Text:
         text.append("  MUTED", "bold reverse red")
     if recording:
         text.append(f"  ● REC {recording}", "bold red")
+    text.append("\n").append_text(form_line(described))
+    return text
+
+
+def form_line(described: dict) -> Text:
+    """``Form AABA  [B] exact  Repeat 0.70  Density 6.5  Loop off``: the phrase letter now
+    playing and what the bar does (exact, varied, sequence, loop, free)."""
+    text = Text("Form ", "dim").append(str(described.get("form", "free")), "bold")
+    letter = described.get("form_letter") or ""
+    if letter:
+        text.append(f"  [{letter}]", "bold cyan")
+    text.append(f" {described.get('restating', 'free')}", "cyan")
+    text.append("  Repeat ", "dim").append(f"{float(described.get('repeat', 0.0)):.2f}", "bold")
+    density = float(described.get("density", 0.0))
+    text.append("  Density ", "dim").append(f"{density:g}" if density else "off", "bold")
+    loop = int(described.get("loop", 0))
+    text.append("  Loop ", "dim").append(
+        f"{loop} bars, mutate {float(described.get('mutate', 0.0)):.2f}" if loop else "off",
+        "bold magenta" if loop else "bold")
     return text
 
 

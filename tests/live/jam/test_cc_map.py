@@ -90,6 +90,19 @@ def test_value_ranges() -> None:
     assert value_for("key", 0, key)[2] == "bar" and value_for("temperature", 300, key)[1] > 3.9
 
 
+def test_form_controls_have_their_ranges_and_boundaries() -> None:
+    key = Key.parse("C major")
+    assert [value_for("repeat", v, key)[1] for v in (0, 127)] == [0.0, 1.0]
+    assert [value_for("density", v, key)[1] for v in (0, 127)] == [2.0, 8.0]  # 2..8 per bar
+    assert [value_for("form", v, key)[1] for v in (0, 26, 52, 77, 127)] == [
+        "free", "AABA", "ABAC", "AABB", "ABAB"]
+    assert [value_for("loop", v, key)[1] for v in (0, 32, 64, 127)] == [0, 1, 2, 4]
+    assert value_for("mutate", 127, key)[1] == 1.0
+    assert [value_for(t, 64, key)[2] for t in ("repeat", "density", "form", "loop", "mutate")] == [
+        "bar", "bar", "phrase", "bar", "note"]
+    assert parse_cc("repeat=30,density=31,form=32,loop=64,mutate=65").target(64) == "loop"
+
+
 def test_controllers_steer_the_engine_coalesced_per_target() -> None:
     sweep = [(0.2 + i * 0.001, (0xB0, 21, v)) for i, v in enumerate(range(0, 97, 8))]
     script = [*sweep, (0.3, (0xB1, 22, 120)), (0.4, (0xB0, 25, 127)), (2 * BEAT, (0xB0, 25, 0)),

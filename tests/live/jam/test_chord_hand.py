@@ -48,7 +48,7 @@ def test_a_held_chord_stands_in_for_the_progression_until_released() -> None:
     assert sampler.harmony_for(0) == sampler.harmony_for(99_999) == d_minor.mask
     assert sampler.chord_name_for(1920 * 3) == "Dm"
     during = chord_tone_share(sampler, {2, 5, 9})
-    assert during > before + 0.15
+    assert during > before + 0.1  # (the margin of the chord-zone test below)
     sampler.update(key="G major")  # a key change keeps the held chord
     assert sampler.harmony_for(0) == d_minor.mask
     sampler.hold_chord(None)
