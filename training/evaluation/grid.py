@@ -25,7 +25,7 @@ from musicai.live.theory.keys import Key
 from musicai.training.evaluation.takes import MarkingSampler, RawSampler, Take, play
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-RAW, THEORY = "raw", "theory"
+RAW, THEORY, BEFORE = "raw", "theory", "before"  # BEFORE: the theory sampler, forms off
 DIRECTIONS = ("auto", "up", "down")
 NO_DIRECTION = "-"  # the raw sampler has no contour
 THEORY_ONLY = "theory only"
@@ -49,6 +49,10 @@ class Cell:
 
     def settings(self) -> SamplerSettings:
         direction = "auto" if self.direction == NO_DIRECTION else self.direction
+        if self.source.kind == BEFORE:
+            return SamplerSettings(key=self.key, temperature=self.temperature,
+                                   direction=direction, repeat=0.0, density=0.0,
+                                   recentre=False)
         return SamplerSettings(key=self.key, temperature=self.temperature, direction=direction)
 
     def seed(self, base: int) -> int:
@@ -72,9 +76,11 @@ def load_models(paths: Iterable[str], say: Callable[[str], None]) -> dict[str, P
 
 def sources(models: Sequence[str]) -> list[Source]:
     out = []
-    for path in models:
+    for index, path in enumerate(models):
         stem = Path(path).stem
         out += [Source(f"{stem} raw", RAW, path), Source(f"{stem} + theory", THEORY, path)]
+        if index == 0:  # what the form does, side by side with the same seeds
+            out.append(Source(f"{stem} + theory, repeat 0", BEFORE, path))
     return [*out, Source(THEORY_ONLY, THEORY, None)]
 
 
@@ -82,7 +88,8 @@ def grid(models: Sequence[str], keys: Sequence[Key], temperatures: Sequence[floa
     """Every cell, sources outermost (the order of the tables)."""
     return [Cell(source, key, t, d)
             for source in sources(models)
-            for d in (DIRECTIONS if source.kind == THEORY else (NO_DIRECTION,))
+            for d in (DIRECTIONS if source.kind == THEORY else
+                      ("auto",) if source.kind == BEFORE else (NO_DIRECTION,))
             for t in temperatures for key in keys]
 
 

@@ -152,3 +152,39 @@ def bench_figure(samples: Mapping[str, np.ndarray], path: Path) -> None:
         ax.grid(alpha=0.3)
     fig.tight_layout()
     save(fig, path)
+
+
+ROLL_BARS = 16
+
+
+def piano_roll_figure(rolls: Sequence[tuple[str, np.ndarray, np.ndarray]], path: Path,
+                      bars: int = ROLL_BARS, bar_ticks: int = 1920) -> None:
+    """Piano rolls of the first ``bars`` bars of each melody, one panel each, bar lines and
+    4-bar phrase lines drawn: what form (or its absence) looks like."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(len(rolls), 1, figsize=(13, 2.2 * len(rolls)), squeeze=False)
+    end = bars * bar_ticks
+    for ax, (label, pitches, durations) in zip(axes[:, 0], rolls, strict=True):
+        onset = 0
+        shown = []
+        for pitch, duration in zip(np.asarray(pitches).tolist(), np.asarray(durations).tolist(),
+                                   strict=True):
+            if onset >= end:
+                break
+            if pitch >= 0:
+                ax.broken_barh([(onset / bar_ticks, duration / bar_ticks)], (pitch - 0.4, 0.8),
+                               facecolors=TONIC)
+                shown.append(pitch)
+            onset += duration
+        for bar in range(bars + 1):
+            ax.axvline(bar, color=OTHER if bar % 4 else "#555555", linewidth=0.6 if bar % 4
+                       else 1.2, zorder=0)
+        if shown:
+            ax.set_ylim(min(shown) - 2, max(shown) + 2)
+        ax.set_xlim(0, bars)
+        ax.set_xticks(range(0, bars + 1, 4))
+        ax.set_title(label, fontsize=10, loc="left")
+        ax.set_ylabel("MIDI note")
+    axes[-1, 0].set_xlabel("bar")
+    fig.tight_layout()
+    save(fig, path)

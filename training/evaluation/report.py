@@ -14,7 +14,8 @@ from pathlib import Path
 from musicai.live.published import replacing
 
 PERCENT = ("in_key", "cadence", "marked_cadence", "tonic", "up", "steps", "repeats", "up_up",
-           "down_down", "auto_up", "up_free", "down_free")
+           "down_down", "auto_up", "up_free", "down_free", "recur_exact", "recur_varied",
+           "recurrence", "up_phrase", "down_phrase")
 
 
 @dataclass
@@ -54,16 +55,21 @@ def table(head: Sequence[str], columns: Sequence[tuple[str, str]],
 
 
 SUMMARY_COLUMNS = (
-    ("notes/bar", "notes_per_bar"), ("in key", "in_key"),
+    ("notes/bar", "notes_per_bar"), ("bars recurring", "recurrence"),
+    ("exact", "recur_exact"), ("varied", "recur_varied"), ("in key", "in_key"),
     ("tonic at phrase ends", "cadence"), ("tonic at sampler cadences", "marked_cadence"),
     ("tonic overall", "tonic"), ("steps", "steps"), ("H(pc) bits", "entropy"),
     ("4-gram repeats", "repeats"), ("longest run", "run"), ("max run", "max_run"),
 )
-DIRECTION_COLUMNS = (("up: moves up", "up_up"), ("up: away from walls", "up_free"),
-                     ("down: moves down", "down_down"), ("down: away from walls", "down_free"),
+DIRECTION_COLUMNS = (("up: moves up", "up_up"), ("up: per phrase", "up_phrase"),
+                     ("up: away from walls", "up_free"),
+                     ("down: moves down", "down_down"), ("down: per phrase", "down_phrase"),
+                     ("down: away from walls", "down_free"),
                      ("auto: moves up", "auto_up"), ("mean pitch up", "up_pitch"),
                      ("auto", "auto_pitch"), ("down", "down_pitch"))
-CELL_COLUMNS = (("notes", "notes"), ("in key", "in_key"), ("tonic at phrase ends", "cadence"),
+CELL_COLUMNS = (("notes", "notes"), ("notes/bar", "notes_per_bar"),
+                ("bars recurring", "recurrence"), ("exact", "recur_exact"), ("in key", "in_key"),
+                ("tonic at phrase ends", "cadence"),
                 ("moves up", "up"), ("steps", "steps"), ("H(pc) bits", "entropy"),
                 ("4-gram repeats", "repeats"), ("max run", "max_run"))
 
@@ -78,7 +84,9 @@ into a recording output: no MIDI port, no waiting, the same notes for the same s
   same chords as the theory sampler. Not the theory sampler at strictness 0: chord tones by
   beat, cadence targets, leap recovery, register walls and the rest rules have no off switch.
 - **MODEL + theory**: the model through the theory sampler at its defaults (strictness 0.8,
-  the key's default progression, phrases of 8 notes), the given key, temperature and direction.
+  the key's default progression, form AABA in 4-bar phrases, repeat 0.7, density 6.5), the
+  given key, temperature and direction. **MODEL + theory, repeat 0**: the same with the form's
+  restatement and the density pull off (the sampler as it was before forms).
 - **theory only**: `--model none`, flat logits through the same theory sampler.
 - **human (held out)**: melodies of the pieces `training/dataset.split_by_piece` held out of
   training, a seeded sample, each measured in its own estimated key.
@@ -105,6 +113,14 @@ same code for generated takes and held-out human melodies.
   These three grow with a melody's length, so they are taken over pieces of 32 notes and
   averaged; **max run** is the longest run anywhere.
 - **notes/bar**: notes per 4 quarters of music (rests count as time).
+- **bars recurring**: share of bars (with two notes or more, after the first) whose pattern
+  came in one of the 8 bars before: **exact** the same rhythm and the same intervals (a
+  transposed copy counts), **varied** otherwise the same rhythm with the same contour or half
+  the intervals the same (a sequence, a varied restatement), or the same intervals on another
+  rhythm. The bar grid is tried at each beat (human tunes start with upbeats) and the phase
+  with the most recurrence kept, for every source alike.
+- **per phrase** (directions): the share of moves going the asked way inside each run of
+  8 notes, averaged; **moves up/down** count every move of the take.
 """
 
 

@@ -78,6 +78,8 @@ class Results:
                 auto = found["auto"] or Tally()
                 rows.append(([s.name, str(t)], {
                     "up_up": found["up"].adherence("up"),
+                    "up_phrase": found["up"].phrase_adherence("up"),
+                    "down_phrase": found["down"].phrase_adherence("down"),
                     "up_free": found["up"].free_adherence("up"),
                     "down_down": found["down"].adherence("down"),
                     "down_free": found["down"].free_adherence("down"),
@@ -116,7 +118,30 @@ class Results:
         if curves:
             plots.interval_figure(curves, self.human.interval_counts, out / "intervals.png")
             made.append(("Intervals", "intervals.png"))
+        rolls = self.rolls()
+        if rolls:
+            plots.piano_roll_figure(rolls, out / "piano-rolls.png")
+            made.append(("Piano rolls: 16 bars each, phrase lines every 4 bars",
+                         "piano-rolls.png"))
         return made
+
+    def rolls(self, temperature: float = 1.0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """The first key's takes at ``temperature`` of the theory sources, and one human tune
+        of 16 bars or more (the first in the reference)."""
+        if not self.played:
+            return []
+        first_key = self.played[0][0].key
+        out = []
+        for cell, take in self.played:
+            if (cell.key == first_key and cell.temperature == temperature
+                    and cell.direction == "auto" and cell.source.kind != RAW):
+                out.append((f"{cell.source.name}, {cell.key.name}, T {temperature:g}",
+                            take.pitches, take.durations))
+        for pitches, durations, key in self.reference.melodies if self.reference else ():
+            if int(np.asarray(durations).sum()) >= plots.ROLL_BARS * 1920:
+                out.append((f"{HUMAN}, in {key.name}", pitches, durations))
+                break
+        return out
 
     # headline ------------------------------------------------------------------------------
     def headline(self, temperature: float = 1.0) -> list[str]:
@@ -140,8 +165,19 @@ class Results:
                              f"{_pc(down.adherence('down'))} down with `down`; away from the "
                              f"register walls {_pc(up.free_adherence('up'))} and "
                              f"{_pc(down.free_adherence('down'))}")
+        for s in self.sources:
+            group = get((s, temperature, self.main_direction(s)))
+            if group and s.kind != RAW:
+                r = group.row()
+                lines.append(f"form at T {temperature}, {s.name}: {_pc(r['recurrence'])} of bars "
+                             f"recur within 8 bars ({_pc(r['recur_exact'])} exact, "
+                             f"{_pc(r['recur_varied'])} varied), {r['notes_per_bar']:.2f} notes "
+                             "per bar")
         if self.human.melodies:
             h = self.human.row()
+            lines.append(f"human reference: {_pc(h['recurrence'])} of bars recur "
+                         f"({_pc(h['recur_exact'])} exact, {_pc(h['recur_varied'])} varied), "
+                         f"{h['notes_per_bar']:.2f} notes per bar")
             lines.append(f"human reference ({self.human.melodies} held-out melodies): in key "
                          f"{_pc(h['in_key'])}, H(pc) {h['entropy']:.2f} bits, 4-gram repeats "
                          f"{_pc(h['repeats'])}, steps {_pc(h['steps'])}")

@@ -49,6 +49,10 @@ class Tally:
     runs: list[int] = field(default_factory=list)
     repeats: list[float] = field(default_factory=list)
     entropies: list[float] = field(default_factory=list)
+    exact: list[float] = field(default_factory=list)  # bar recurrence per melody
+    varied: list[float] = field(default_factory=list)
+    phrase_moves: dict[str, list[float]] = field(
+        default_factory=lambda: {d: [] for d in FREE_STARTS})  # per-phrase adherence
 
     def add(self, pitches: np.ndarray, durations: np.ndarray, key: Key,
             cadences: np.ndarray | None = None) -> None:
@@ -78,6 +82,14 @@ class Tally:
             self.marked += marked.size
             self.tonic_marked += int((marked % 12 == key.tonic).sum())
         self.max_run = max(self.max_run, mm.longest_run(pitches))
+        exact, varied = mm.bar_recurrence(pitches, durations)
+        if exact == exact:
+            self.exact.append(exact)
+            self.varied.append(varied)
+        for direction in FREE_STARTS:
+            share = mm.direction_per_phrase(pitches, direction)
+            if share == share:
+                self.phrase_moves[direction].append(share)
         for piece, _ in mm.chunks(pitches, durations, CHUNK):
             self.runs.append(mm.longest_run(piece))
             self.repeats.append(mm.repeated_ngram_rate(piece, NGRAM))
@@ -121,7 +133,14 @@ class Tally:
             "repeats": _mean(self.repeats),
             "run": _mean(self.runs),
             "max_run": float(self.max_run),
+            "recur_exact": _mean(self.exact),
+            "recur_varied": _mean(self.varied),
+            "recurrence": _mean([a + b for a, b in zip(self.exact, self.varied, strict=True)]),
         }
+
+    def phrase_adherence(self, direction: str) -> float:
+        """Mean share of moves going ``direction`` inside 8-note phrases."""
+        return _mean(self.phrase_moves[direction])
 
 
 def _div(part: float, whole: float) -> float:

@@ -184,3 +184,27 @@ def test_tally_adherence_away_from_the_walls_and_mean_pitch():
     assert tally.free_adherence("up") == 1.0  # the sampler's rising zone ends at A5 (81)
     assert tally.row()["mean_pitch"] == pytest.approx(np.mean([76, 79, 81, 83, 84, 82, 84, 81]))
     assert math.isnan(Tally().free_adherence("down"))
+
+
+def _bars(*bars: list[int], rhythm: tuple[int, ...] = (480, 240, 240, 960)):
+    pitches = [p for bar in bars for p in bar]
+    durations = [d for _ in bars for d in rhythm]
+    return np.array(pitches), np.array(durations)
+
+
+def test_bar_recurrence_counts_exact_transposed_and_varied_bars() -> None:
+    motif, other = [60, 62, 64, 60], [67, 65, 64, 62]
+    same = _bars(motif, motif, motif)
+    assert mm.bar_recurrence(*same) == (1.0, 0.0)
+    transposed = _bars(motif, [p + 5 for p in motif])  # a copy a fourth up: still exact
+    assert mm.bar_recurrence(*transposed) == (1.0, 0.0)
+    sequence = _bars(motif, [62, 64, 65, 62])  # diatonic: same contour, other intervals
+    assert mm.bar_recurrence(*sequence) == (0.0, 1.0)
+    assert mm.bar_recurrence(*_bars(motif, other)) == (0.0, 0.0)
+
+
+def test_bar_recurrence_finds_the_bars_of_a_tune_with_an_upbeat() -> None:
+    pitches, durations = _bars([60, 62, 64, 60], [60, 62, 64, 60], [60, 62, 64, 60])
+    upbeat = (np.concatenate([[67], pitches]), np.concatenate([[480], durations]))
+    # the upbeat bar has one note (not counted), the first full bar has nothing before it
+    assert mm.bar_recurrence(*upbeat) == (pytest.approx(2 / 3), 0.0)

@@ -14,7 +14,7 @@ from musicai.live.inference.predictor import TheoryOnlyPredictor
 from musicai.live.sampler.settings import SamplerSettings
 from musicai.live.theory.keys import Key
 from musicai.training import eval_cli
-from musicai.training.evaluation.grid import NO_DIRECTION, RAW, THEORY_ONLY, grid
+from musicai.training.evaluation.grid import BEFORE, NO_DIRECTION, RAW, THEORY_ONLY, grid
 from musicai.training.evaluation.metrics import REST
 from musicai.training.evaluation.takes import MarkingSampler, RawSampler, play, softmax_draw
 
@@ -89,10 +89,12 @@ def test_grid_has_raw_and_theory_sources_per_model_and_directions_only_with_theo
     keys = [Key.parse("C major"), Key.parse("A minor")]
     cells = grid(["m/default.onnx"], keys, [0.5, 1.0])
     names = list(dict.fromkeys(c.source.name for c in cells))
-    assert names == ["default raw", "default + theory", THEORY_ONLY]
+    assert names == ["default raw", "default + theory", "default + theory, repeat 0", THEORY_ONLY]
     raw = [c for c in cells if c.source.kind == RAW]
     assert len(raw) == 4 and {c.direction for c in raw} == {NO_DIRECTION}
-    assert len(cells) == 4 + 2 * 12
+    before = [c for c in cells if c.source.kind == BEFORE]
+    assert len(before) == 4 and {c.settings().repeat for c in before} == {0.0}
+    assert len(cells) == 4 + 4 + 2 * 12
     assert len({c.seed(0) for c in cells if c.source.name == THEORY_ONLY}) == 12
 
 
@@ -164,6 +166,10 @@ def test_cli_with_a_tiny_exported_model(tmp_path, capsys):
     assert code == 0, err
     rows = json.loads((tmp_path / "out" / "summary.json").read_text())
     sources = [row["source"] for row in rows["summary"]]
-    assert sources == ["tiny raw", "tiny + theory", THEORY_ONLY, "human (held out)"]
+    assert sources == ["tiny raw", "tiny + theory", "tiny + theory, repeat 0", THEORY_ONLY,
+                       "human (held out)"]
+    human = rows["summary"][-1]
+    assert 0.0 <= human["recur_exact"] <= human["recurrence"] <= 1.0  # the form measures
+    assert (tmp_path / "out" / "piano-rolls.png").is_file()
     assert {row["source"] for row in rows["directions"]} >= {"tiny + theory", THEORY_ONLY}
     assert (tmp_path / "out" / "pc-tiny-raw.png").is_file()
