@@ -3,9 +3,9 @@
 Phrases are ``phrase_bars`` bars (4 when phrases are counted in notes); a ``form`` such as
 ``AABA`` names them in turn and then starts again. For the bar at position b of a phrase:
 
-* **a letter heard before** (the second A, the last A): the bar restates bar b of the phrase
-  that first had that letter, with probability ``repeat``: exactly (the same degrees in the
-  key now) or varied (the same rhythm with a weaker pull on the pitches, a few of them left
+* **a letter heard before** (the second A, the last A): the bar restates bar b of the latest
+  phrase with that letter, with probability ``repeat``: exactly (the same degrees in the
+  key now) or varied (the same rhythm with a weaker pull on the pitches, half of them left
   to the model). Its last bar is left free and ends on the tonic: the answer (consequent)
   starts like the question (antecedent) and resolves where the question stayed open (its
   last bar asks for a half cadence).
@@ -34,11 +34,11 @@ from musicai.live.sampler.motif import MotifMemory
 from musicai.live.sampler.settings import SamplerSettings
 
 REPEAT_GAIN = 12.0  # log units of pull per unit of repeat (0.7: 8.4, about e**8 = 4,000 to 1)
-VARY_SHARE = 0.35  # of a varied bar's notes, the share left to the model
-VARY_PULL = 0.6  # a varied bar's pull, relative to an exact one
+VARY_SHARE = 0.5  # of a varied bar's notes, the share left to the model
+VARY_PULL = 0.5  # a varied bar's pull, relative to an exact one
 EXACT_SHARE = 0.45  # of restated bars, the share restated exactly (the rest varied)
 SEQUENCE_SHARE = 0.6  # of developing bars inside a new phrase, the share made sequences
-DEVELOP = 0.6  # how much likelier than not a bar inside a new phrase develops a motif
+DEVELOP = 0.7  # how much likelier than not a bar inside a new phrase develops a motif
 DRAWS = 4
 
 
@@ -132,14 +132,14 @@ def _pick(rng: np.random.Generator, indices: list[int], share: float) -> frozens
 
 
 def _earlier(form: str, phrase: int) -> int | None:
-    """The phrase that first had this phrase's letter: earlier in this cycle, else in the
-    cycle before."""
+    """The latest phrase before this one with the same letter (this cycle or the one
+    before): the tune restates what was heard last, so a varied A is varied further."""
     size = len(form)
-    start, at = phrase - phrase % size, phrase % size
-    first = form.index(form[at])
-    if first < at:
-        return start + first
-    return start - size + first if start else None
+    letter = form[phrase % size]
+    back = next((k for k in range(1, size + 1) if form[(phrase - k) % size] == letter), None)
+    if back is None or phrase - back < 0:
+        return None
+    return phrase - back
 
 
 def _cadence(form: str, phrase: int, at: int, length: int) -> str | None:

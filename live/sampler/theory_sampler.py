@@ -276,10 +276,10 @@ class TheorySampler:
             full = (u_cadence < s.cadence_rate if plan.cadence is None
                     else plan.cadence == "full")
             x += (t.cadence_full if full else t.cadence_half)[ci]
-        x *= 1.0 / temp
-        x += t.hard
         if prev and pull == 0.0 and self._at_wall(prev, level):
             x += t.recentre[0 if s.direction == "up" else 1]
+        x *= 1.0 / temp
+        x += t.hard
         x[0] = -math.inf
         if pull == math.inf:  # a forced copy: the loop, or repeat 1
             x[:] = -math.inf

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 import pytest
 from musicai.live.encoding import NoteEvent, Vocabulary
 from musicai.live.engine.clock import ManualClock
@@ -12,43 +9,10 @@ from musicai.live.engine.commands import Action, Change
 from musicai.live.engine.loop import Engine, EngineSettings
 from musicai.live.inference.predictor import TheoryOnlyPredictor
 from musicai.live.midi.recording import RecordingOutput
+from scripted_sampler import ScriptedSampler
 
 BPM = 120.0
 QUARTER = 0.5  # seconds at 120 bpm
-
-
-@dataclass
-class Choice:
-    pitch: int | None
-    duration: int
-    velocity: int
-
-
-class ScriptedSampler:
-    """Plays a fixed cycle of (pitch, duration); ``apply('transpose', n)`` shifts it."""
-
-    def __init__(self, script: list[tuple[int | None, int]]) -> None:
-        self.script = script
-        self.index = 0
-        self.transpose = 0
-        self.seen_logits: list[np.ndarray] = []
-
-    def harmony_for(self, onset_tick: int) -> int:
-        return 0b1001_0001  # C major triad
-
-    def choose(self, pitch_logits, duration_logits, onset_tick):
-        self.seen_logits.append(pitch_logits)
-        pitch, duration = self.script[self.index % len(self.script)]
-        self.index += 1
-        return Choice(None if pitch is None else pitch + self.transpose, duration, 100)
-
-    def apply(self, setting: str, value: object) -> None:
-        if setting != "transpose":
-            raise ValueError(f"no setting {setting}")
-        self.transpose = int(value)
-
-    def describe(self) -> dict:
-        return {"transpose": self.transpose, "phrase_start": self.index % 4 == 0}
 
 
 def make_engine(script, *, bars=1, predictor=None, **settings):

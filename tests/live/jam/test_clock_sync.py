@@ -15,7 +15,7 @@ from musicai.live.jam.clock_follow import ClockFollower
 from musicai.live.jam.controller import JamSetup
 from musicai.live.jam.transport import ARMED, STOPPED, Transport
 from musicai.live.midi.messages import CLOCK, CONTINUE, START, STOP
-from test_engine import ScriptedSampler
+from scripted_sampler import ScriptedSampler
 
 
 def pulses(bpm: float, count: int, start: float = 1.0, jitter: float = 0.0013,
