@@ -5,7 +5,8 @@ chord-tone bonus by beat level, chord tones, cadence targets, names) hold one ch
 ``chord_index`` is 0 and everything that reads a chord reads the held one. The copy shares
 every other array with the progression's tables and is cached per (settings, chord): a few
 small vector operations the first time, nothing after; releasing the chord restores the
-progression's tables as they were.
+progression's tables as they were. A held chord's tones get ``HELD_GAIN`` (1.5) times the
+progression's chord-tone bonus: the player says which chord it is, a restated bar follows it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from musicai.live.sampler.tables import Tables, tables_for
 from musicai.live.theory.chords import Chord
 
 CACHE_SIZE = 128
+HELD_GAIN = 1.5  # a chord the player holds is explicit: its tones weigh half again as much
 
 
 def _with_rest(values: np.ndarray, fill: float | bool = 0.0) -> np.ndarray:
@@ -43,11 +45,12 @@ def _held(settings: SamplerSettings, flats: bool, vocab: Vocabulary, chord: Chor
     tones = pitch_bias.pitch_class_member(pitches, chord.mask)
     return dataclasses.replace(
         base,
-        chord_bonus=_with_rest(pitch_bias.chord_tone_bonus(pitches, chord)[None]),
+        chord_bonus=_with_rest(HELD_GAIN * pitch_bias.chord_tone_bonus(pitches, chord)[None]),
         chord_tone=(tuple(_with_rest(tones, False).tolist()),),
         cadence_full=_with_rest(pitch_bias.cadence_targets(pitches, settings.key, chord)[None]),
         cadence_half=_with_rest(pitch_bias.half_cadence_targets(pitches, chord)[None]),
         chord_masks=(chord.mask,),
+        chord_roots=(chord.root,),
         chord_names=(chord.name,),
         numeral_names=("held",),
     )
