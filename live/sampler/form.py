@@ -5,7 +5,7 @@ Phrases are ``phrase_bars`` bars (4 when phrases are counted in notes); a ``form
 
 * **a letter heard before** (the second A, the last A): the bar restates bar b of the latest
   phrase with that letter, with probability ``repeat``: exactly (the same degrees in the
-  key now) or varied (the same rhythm with a weaker pull on the pitches, half of them left
+  key now) or varied (the same rhythm with a weaker pull on the pitches, two thirds of them left
   to the model). Its last bar is left free and ends on the tonic: the answer (consequent)
   starts like the question (antecedent) and resolves where the question stayed open (its
   last bar asks for a half cadence).
@@ -34,9 +34,9 @@ from musicai.live.sampler.motif import MotifMemory
 from musicai.live.sampler.settings import SamplerSettings
 
 REPEAT_GAIN = 12.0  # log units of pull per unit of repeat (0.7: 8.4, about e**8 = 4,000 to 1)
-VARY_SHARE = 0.5  # of a varied bar's notes, the share left to the model
-VARY_PULL = 0.5  # a varied bar's pull, relative to an exact one
-EXACT_SHARE = 0.45  # of restated bars, the share restated exactly (the rest varied)
+VARY_SHARE = 0.65  # of a varied bar's notes, the share left to the model
+VARY_PULL = 0.4  # a varied bar's pull, relative to an exact one
+EXACT_SHARE = 0.4  # of restated bars, the share restated exactly (the rest varied)
 SEQUENCE_SHARE = 0.6  # of developing bars inside a new phrase, the share made sequences
 DEVELOP = 0.7  # how much likelier than not a bar inside a new phrase develops a motif
 DRAWS = 4
@@ -140,6 +140,15 @@ def _earlier(form: str, phrase: int) -> int | None:
     if back is None or phrase - back < 0:
         return None
     return phrase - back
+
+
+def cadence_of(settings: SamplerSettings, bar: int) -> str | None:
+    """The cadence a form gives this bar ("full", "half"), None for other bars: a fixed
+    function of the position, so the harmony of a bar is known before it is played."""
+    form = letters(settings)
+    length = settings.bars_in_phrase or 4
+    phrase, at = divmod(bar, length)
+    return _cadence(form, phrase, at, length)
 
 
 def _cadence(form: str, phrase: int, at: int, length: int) -> str | None:

@@ -51,6 +51,7 @@ def _held(settings: SamplerSettings, flats: bool, vocab: Vocabulary, chord: Chor
         cadence_half=_with_rest(pitch_bias.half_cadence_targets(pitches, chord)[None]),
         chord_masks=(chord.mask,),
         chord_roots=(chord.root,),
+        n_progression=1,
         chord_names=(chord.name,),
         numeral_names=("held",),
     )

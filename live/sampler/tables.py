@@ -16,6 +16,8 @@ from musicai.live.encoding.grid import QUANTUM
 from musicai.live.encoding.vocab import Vocabulary
 from musicai.live.sampler import contour, phrase, pitch_bias, rhythm, velocity
 from musicai.live.sampler.settings import SamplerSettings
+from musicai.live.theory.chords import Numeral, default_progression, parse_numeral
+from musicai.live.theory.keys import Key
 from musicai.live.theory.meter import bar_levels
 
 CACHE_SIZE = 64
@@ -33,6 +35,7 @@ class Tables:
     cadence_half: np.ndarray  # (chords, n_pitches)
     chord_masks: tuple[int, ...]
     chord_roots: tuple[int, ...]  # pitch class of each chord's root (sequences follow it)
+    n_progression: int  # chords of the progression; after them: the cadence chords I and V
     chord_names: tuple[str, ...]
     numeral_names: tuple[str, ...]
     contour: np.ndarray  # (slots, 2 * span + 1) over intervals -span..span
@@ -59,6 +62,18 @@ class Tables:
     high_id: int
 
 
+FULL, HALF = 0, 1  # offsets after the progression of the cadence chords in every table
+
+
+def cadence_numerals(key: Key) -> tuple[Numeral, Numeral]:
+    """The chords a form's cadence bars sound over: the tonic chord (the key's own, as its
+    default progression starts) and the dominant (major V in major and minor keys, the
+    mode's own v in the other modes)."""
+    tonic = default_progression(key)[0]
+    dominant = "V" if key.mode in ("major", "minor", "harmonic minor", "melodic minor") else "v"
+    return tonic, parse_numeral(dominant)
+
+
 def _over_ids(values: np.ndarray, fill: float = 0.0) -> np.ndarray:
     """Prepend the rest column to arrays whose last axis runs over the notes."""
     pad = np.full((*values.shape[:-1], 1), fill, dtype=values.dtype)
@@ -77,7 +92,7 @@ def _build(settings: SamplerSettings, flats: bool, vocab: Vocabulary) -> Tables:
     low = min(max(settings.register_low, vocab.pitch_min), vocab.pitch_max - 1)
     high = max(min(settings.register_high, vocab.pitch_max), low + 1)
     key = settings.key
-    chords = tuple(n.chord(key) for n in settings.numerals)
+    chords = tuple(n.chord(key) for n in (*settings.numerals, *cadence_numerals(key)))
     hard = pitch_bias.key_penalty(pitches, key, settings.strictness) + (
         pitch_bias.register_penalty(pitches, low, high))
     in_key = pitch_bias.pitch_class_member(pitches, key.mask)
@@ -95,8 +110,9 @@ def _build(settings: SamplerSettings, flats: bool, vocab: Vocabulary) -> Tables:
                                          for c in chords])),
         chord_masks=tuple(c.mask for c in chords),
         chord_roots=tuple(c.root for c in chords),
+        n_progression=len(settings.numerals),
         chord_names=tuple(c.name for c in chords),
-        numeral_names=tuple(n.text for n in settings.numerals),
+        numeral_names=tuple(n.text for n in (*settings.numerals, *cadence_numerals(key))),
         contour=contour.contour_rows(phrase.direction_curve(settings), settings.contour * (
             contour.HOLD_GAIN if settings.recentre and settings.direction in ("up", "down")
             else 1.0), span),

@@ -40,7 +40,7 @@ from musicai.live.sampler.rests import rest_allowed, rest_probability
 from musicai.live.sampler.rhythm import CADENCE, NOTE, PHRASE_END_BONUS, REST
 from musicai.live.sampler.settings import SamplerSettings
 from musicai.live.sampler.state import SamplerState
-from musicai.live.sampler.tables import Tables
+from musicai.live.sampler.tables import FULL, HALF, Tables
 from musicai.live.sampler.velocity import velocity
 from musicai.live.theory.chords import Chord
 from musicai.live.theory.meter import LEVELS
@@ -133,11 +133,20 @@ class TheorySampler:
 
     # harmony -------------------------------------------------------------------------------
     def chord_index(self, onset_tick: int | None = None) -> int:
-        """Index in the progression of the chord at an onset (it changes every
-        ``bars_per_chord`` bars, counted from tick 0)."""
+        """Index in the tables of the chord at an onset: the progression's (it changes every
+        ``bars_per_chord`` bars, counted from tick 0), except in a form's cadence bars, which
+        sound over the tonic chord (an answer) or the dominant (a question) when the key's
+        default progression fits in a phrase (a chosen progression, or one longer than a
+        phrase like the 12-bar blues, keeps its own cadences)."""
         onset = self.state.next_onset if onset_tick is None else onset_tick
-        bar = onset // self._tables.bar_ticks
-        return bar // self._settings.bars_per_chord % len(self._tables.chord_masks)
+        t, s = self._tables, self._settings
+        bar = onset // t.bar_ticks
+        if (s.repeat > 0 and not s.progression and t.n_progression < len(t.chord_masks)
+                and t.n_progression * s.bars_per_chord <= (s.bars_in_phrase or 4)):
+            kind = form.cadence_of(s, bar)
+            if kind is not None:
+                return t.n_progression + (FULL if kind == "full" else HALF)
+        return bar // s.bars_per_chord % t.n_progression
 
     def harmony_for(self, onset_tick: int | None = None) -> int:
         """The 12-bit mask of the chord sounding at an onset (default: the next event's)."""

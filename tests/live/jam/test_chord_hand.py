@@ -101,4 +101,6 @@ def test_the_chord_zone_sets_the_chord_while_held(setup: JamSetup) -> None:
         free += chord_tones_played(control, {2, 5, 9}, 8 * BEAT, 52 * BEAT)
         assert engine.jam.absorbed == 0  # chord notes are not melody
         assert engine.snapshot.jam["held_chord"] == ""
-    assert np.mean(held) > np.mean(free) + 0.1  # D F A used more while D minor is held
+    # D F A used more while D minor is held (the control's form cadences sit on Am and E,
+    # whose tones share A with D minor, so the margin is smaller than before forms)
+    assert np.mean(held) > np.mean(free) + 0.07
