@@ -88,17 +88,24 @@ def main(argv: list[str] | None = None) -> int:
         ("model logits, float32", model_logits, SamplerSettings()),
         ("model logits, settings change every 8", changing, SamplerSettings()),
         ("model logits, phrases in bars", model_logits, SamplerSettings(phrase_bars=2)),
+        ("model logits, loop 2, mutate 0.2", model_logits, SamplerSettings(loop=2, mutate=0.2)),
+        ("reference: model logits, forms off", model_logits,
+         SamplerSettings(repeat=0.0, density=0.0, recentre=False, form="free")),
     ]
     print(f"TheorySampler.choose(), {calls} calls per row, microseconds")
     print(f"{'case':<40}{'wall p50':>9}{'p90':>8}{'p99':>9}{'max':>9}{'cpu p50':>9}{'p99':>8}")
     worst = 0.0
+    p50s: dict[str, float] = {}
     for name, make_call, settings in rows:
         wall, cpu = measure(make_call, settings, calls)
         p50, p90, p99 = np.percentile(wall, [50, 90, 99])
         c50, c99 = np.percentile(cpu, [50, 99])
         worst = max(worst, c99)
+        p50s[name] = c50
         print(f"{name:<40}{p50:>9.1f}{p90:>8.1f}{p99:>9.1f}{wall.max():>9.1f}"
               f"{c50:>9.1f}{c99:>8.1f}")
+    ratio = p50s["model logits, float32"] / p50s["reference: model logits, forms off"]
+    print(f"forms on / off, CPU p50 in this run: {ratio:.2f}x")
     print(f"target: p50 <= {TARGET_P50_US:.0f} us, p99 <= {TARGET_P99_US:.0f} us "
           f"(worst CPU p99 here {worst:.1f} us; other processes inflate the wall-time tail)")
     return 0

@@ -58,6 +58,8 @@ class Tables:
     n_slots: int
     log_durations: np.ndarray  # log2 of the ticks per duration id (the density pull)
     recentre: np.ndarray  # (2, n_pitches): back into the register from the top / the bottom
+    bar_unfit: np.ndarray  # (bar positions, durations): would tie over or leave an unfillable
+    any_fit: np.ndarray  # (bar positions,): some duration fits (else the rule gives way)
     low_id: int  # the register as pitch ids (restated pitches are kept inside it)
     high_id: int
 
@@ -72,6 +74,15 @@ def cadence_numerals(key: Key) -> tuple[Numeral, Numeral]:
     tonic = default_progression(key)[0]
     dominant = "V" if key.mode in ("major", "minor", "harmonic minor", "melodic minor") else "v"
     return tonic, parse_numeral(dominant)
+
+
+def _bar_unfit(durations: tuple[int, ...], bar_ticks: int) -> np.ndarray:
+    """Durations that, started at each bar position, would cross the bar line or leave a
+    remainder no duration of the vocabulary fills (20, 40 or 100 ticks): while a form plays
+    bars stay whole."""
+    starts = np.arange(0, bar_ticks, QUANTUM)[:, None]
+    left = bar_ticks - (starts + np.asarray(durations)[None, :])
+    return (left < 0) | ((left > 0) & (left < 120) & (left != 60) & (left != 80))
 
 
 def _over_ids(values: np.ndarray, fill: float = 0.0) -> np.ndarray:
@@ -139,6 +150,8 @@ def _build(settings: SamplerSettings, flats: bool, vocab: Vocabulary) -> Tables:
         log_durations=np.log2(np.asarray(vocab.durations, dtype=np.float64)),
         recentre=_over_ids(np.stack([contour.recentre_bias(pitches, low, high, top)
                                      for top in (True, False)])),
+        bar_unfit=(unfit := _bar_unfit(vocab.durations, settings.bar_ticks)),
+        any_fit=~unfit.all(axis=1),
         low_id=low - vocab.pitch_min + 1,
         high_id=high - vocab.pitch_min + 1,
     )

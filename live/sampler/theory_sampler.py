@@ -335,11 +335,8 @@ class TheorySampler:
         y *= 1.0 / temp
         if kind == REST:
             y[t.durations > t.bar_ticks - self.state.rest_ticks] = -math.inf
-        if s.repeat > 0 or s.loop:  # no ties over bar lines: any bar can come back whole,
-            left = t.bar_ticks - (onset % t.bar_ticks + t.durations)  # and what is left of
-            unfit = (left < 0) | ((left > 0) & (left < 120) & (left != 60) & (left != 80))
-            if not unfit.all():  # the bar can still be filled by the vocabulary's durations
-                y[unfit] = -math.inf
+        if (s.repeat > 0 or s.loop) and t.any_fit[bar_pos]:  # bars stay whole (tables)
+            y[t.bar_unfit[bar_pos]] = -math.inf
         strength = self.state.plan.strength
         if target is not None and strength > 0.0:  # a restated bar keeps its rhythm
             aim = int(np.argmin(np.abs(t.durations - target.duration)))
