@@ -20,7 +20,8 @@ from musicai.live.sampler.theory_sampler import TheorySampler
 
 def test_describe_places_the_next_note_in_its_progression_and_phrase() -> None:
     sampler = EngineSampler(TheorySampler(SamplerSettings(progression="I-IV-V-I",
-                                                          phrase_length=4), seed=2))
+                                                          phrase_length=4, form="free"),
+                                             seed=2))
     first = sampler.describe()
     assert (first["chord_index"], first["phrase_slot"], first["phrase_slots"]) == (0, 0, 4)
     assert first["strictness"] == 0.8
