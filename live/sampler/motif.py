@@ -17,6 +17,7 @@ Rests are restated as rests. Nothing here decides *whether* to restate: that is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from musicai.live.theory.keys import MODES, PARENT_MODE, Key
 
@@ -54,8 +55,7 @@ def root_step(root_pc: int, key: Key) -> int:
     return degree_of(60 + (root_pc - key.tonic) % 12 + key.tonic, key).step % 7
 
 
-@dataclass(frozen=True)
-class Remembered:
+class Remembered(NamedTuple):  # a tuple: one is made per note on the engine thread
     offset: int  # ticks after the bar line
     duration: int
     pitch: int | None

@@ -116,6 +116,9 @@ class SamplerSettings:
         if isinstance(self.recentre, str):
             object.__setattr__(self, "recentre", self.recentre.lower() in ("1", "on", "true"))
         _validate(self)
+        phrase_bars = self.phrase_bars or (
+            FORM_PHRASE_BARS if self.form != "free" and self.repeat > 0 else 0)
+        object.__setattr__(self, "_bars_in_phrase", phrase_bars)  # read several times a note
 
     @property
     def numerals(self) -> tuple[Numeral, ...]:
@@ -130,9 +133,7 @@ class SamplerSettings:
     def bars_in_phrase(self) -> int:
         """Bars per phrase when phrases are counted in bars: ``phrase_bars``, or 4 when a
         form is playing (forms are made of bars); 0 when phrases are counted in notes."""
-        if self.phrase_bars:
-            return self.phrase_bars
-        return FORM_PHRASE_BARS if self.form != "free" and self.repeat > 0 else 0
+        return self._bars_in_phrase
 
 
 def _check(ok: bool, message: str) -> None:
