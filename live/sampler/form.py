@@ -27,7 +27,7 @@ sampler are the same whatever the form does.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from musicai.live.sampler.motif import MotifMemory
@@ -38,12 +38,11 @@ VARY_SHARE = 0.65  # of a varied bar's notes, the share left to the model
 VARY_PULL = 0.4  # a varied bar's pull, relative to an exact one
 EXACT_SHARE = 0.4  # of restated bars, the share restated exactly (the rest varied)
 SEQUENCE_SHARE = 0.6  # of developing bars inside a new phrase, the share made sequences
-DEVELOP = 0.7  # how much likelier than not a bar inside a new phrase develops a motif
+DEVELOP = 0.85  # how much likelier than not a bar inside a new phrase develops a motif
 DRAWS = 4
 
 
-@dataclass(frozen=True)
-class BarPlan:
+class BarPlan(NamedTuple):  # a tuple: one is made per bar on the engine thread
     """What one bar does. ``source`` None: free (the model and the theory rules alone)."""
 
     source: int | None = None

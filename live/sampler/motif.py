@@ -17,6 +17,7 @@ Rests are restated as rests. Nothing here decides *whether* to restate: that is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from musicai.live.theory.keys import MODES, PARENT_MODE, Key
@@ -24,8 +25,7 @@ from musicai.live.theory.keys import MODES, PARENT_MODE, Key
 MEMORY_BARS = 64  # bars kept: more than the longest form cycle (8 phrases x 8 bars)
 
 
-@dataclass(frozen=True)
-class Degree:
+class Degree(NamedTuple):
     """A pitch relative to a key: degree index over all octaves (0 = tonic of octave 0
     counted from MIDI 0), plus semitones above that degree."""
 
@@ -33,26 +33,29 @@ class Degree:
     alter: int
 
 
-def _steps(key: Key) -> tuple[int, ...]:
-    return MODES[PARENT_MODE.get(key.mode, key.mode)]
+@lru_cache(maxsize=64)
+def _scale_of(mode: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """A mode's parent scale steps, and for each of the 12 pitch classes above the tonic its
+    (degree index, alteration): restating reads these instead of searching the scale."""
+    steps = MODES[PARENT_MODE.get(mode, mode)]
+    below = [max(i for i, s in enumerate(steps) if s <= pc) for pc in range(12)]
+    return steps, tuple((i, pc - steps[i]) for pc, i in enumerate(below))
 
 
 def degree_of(pitch: int, key: Key) -> Degree:
-    steps = _steps(key)
     octave, pc = divmod(pitch - key.tonic, 12)
-    index = max(i for i, s in enumerate(steps) if s <= pc)
-    return Degree(octave * 7 + index, pc - steps[index])
+    index, alter = _scale_of(key.mode)[1][pc]
+    return Degree(octave * 7 + index, alter)
 
 
 def pitch_of(degree: Degree, key: Key, shift: int = 0) -> int:
-    steps = _steps(key)
     octave, index = divmod(degree.step + shift, 7)
-    return key.tonic + octave * 12 + steps[index] + degree.alter
+    return key.tonic + octave * 12 + _scale_of(key.mode)[0][index] + degree.alter
 
 
 def root_step(root_pc: int, key: Key) -> int:
     """The degree index (0..6) of a chord root in the key (nearest degree at or below)."""
-    return degree_of(60 + (root_pc - key.tonic) % 12 + key.tonic, key).step % 7
+    return _scale_of(key.mode)[1][(root_pc - key.tonic) % 12][0]
 
 
 class Remembered(NamedTuple):  # a tuple: one is made per note on the engine thread
@@ -75,8 +78,7 @@ class Bar:
 REALIGN = -1  # a target's index when only its duration counts: back in step with the source
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """What a restatement asks of the event starting now: a pitch (None: a rest) and a
     duration that reaches the next remembered onset (or the source's own duration)."""
 
@@ -96,8 +98,8 @@ class MotifMemory:
         held = self.bars.get(bar)
         if held is None:
             held = self.bars[bar] = Bar(key, root)
-            for old in [b for b in self.bars if b <= bar - MEMORY_BARS]:
-                del self.bars[old]
+            while next(iter(self.bars)) <= bar - MEMORY_BARS:  # bars come in order
+                del self.bars[next(iter(self.bars))]
         held.events.append(Remembered(offset, duration, pitch))
 
     def get(self, bar: int) -> Bar | None:
@@ -113,21 +115,27 @@ def restated(source: Bar, key: Key, root: int, sequence: bool, low: int,
     """The source bar's pitches under the transposition rule, moved by whole octaves so that
     the bar keeps its shape inside ``low..high`` (an octave jump in mid-motif would break it)."""
     shift = _nearest(root_step(root, key) - root_step(source.root, source.key)) if sequence else 0
+    src_table = _scale_of(source.key.mode)[1]
+    steps = _scale_of(key.mode)[0]
+    src_tonic, tonic, moved = source.key.tonic, key.tonic, key != source.key
     out: list[int | None] = []
     for event in source.events:
         if event.pitch is None:
             out.append(None)
             continue
-        pitch = pitch_of(degree_of(event.pitch, source.key), key, shift)
-        if key != source.key:
+        octave, pc = divmod(event.pitch - src_tonic, 12)
+        index, alter = src_table[pc]
+        octave, index = divmod(octave * 7 + index + shift, 7)
+        pitch = tonic + octave * 12 + steps[index] + alter
+        if moved:
             pitch += 12 * round((event.pitch - pitch) / 12)
         out.append(pitch)
     notes = [p for p in out if p is not None]
     if notes:
-        move = 0
-        while max(notes) + move > high and min(notes) + move - 12 >= low - 12:
+        top, bottom, move = max(notes), min(notes), 0
+        while top + move > high and bottom + move - 12 >= low - 12:
             move -= 12
-        while min(notes) + move < low and max(notes) + move + 12 <= high + 12:
+        while bottom + move < low and top + move + 12 <= high + 12:
             move += 12
         out = [None if p is None else min(max(p + move, low - 12), high + 12) for p in out]
     return tuple(out)
@@ -138,13 +146,15 @@ def target_at(source: Bar, pitches: tuple[int | None, ...], offset: int,
     """The source event starting at ``offset`` of the bar (its pitch from ``restated``); out of
     step, a ``REALIGN`` target whose duration reaches the next source onset; None past the
     source's last onset."""
-    index = next((i for i, e in enumerate(source.events) if e.offset >= offset), None)
-    if index is None:
+    events = source.events
+    for index, event in enumerate(events):
+        if event.offset >= offset:
+            break
+    else:
         return None
-    event = source.events[index]
     if event.offset > offset:  # out of step (a tie, or the line drifted): a free note that
         return Target(None, event.offset - offset, REALIGN)  # ends on the next onset
-    following = (source.events[index + 1].offset if index + 1 < len(source.events)
+    following = (events[index + 1].offset if index + 1 < len(events)
                  else event.offset + event.duration)  # the last note may tie over
     duration = max(following - offset, 0) or event.duration
     return Target(pitches[index], duration, index)

@@ -60,6 +60,8 @@ class Tables:
     recentre: np.ndarray  # (2, n_pitches): back into the register from the top / the bottom
     bar_unfit: np.ndarray  # (bar positions, durations): would tie over or leave an unfillable
     any_fit: np.ndarray  # (bar positions,): some duration fits (else the rule gives way)
+    unfit_penalty: np.ndarray  # bar_unfit as 0 / -inf, added (cheaper than a masked write)
+    duration_ids: dict[int, int]  # ticks -> duration id, for the grid's own durations
     low_id: int  # the register as pitch ids (restated pitches are kept inside it)
     high_id: int
 
@@ -152,6 +154,8 @@ def _build(settings: SamplerSettings, flats: bool, vocab: Vocabulary) -> Tables:
                                      for top in (True, False)])),
         bar_unfit=(unfit := _bar_unfit(vocab.durations, settings.bar_ticks)),
         any_fit=~unfit.all(axis=1),
+        unfit_penalty=np.where(unfit, -np.inf, 0.0),
+        duration_ids={int(d): i for i, d in enumerate(vocab.durations)},
         low_id=low - vocab.pitch_min + 1,
         high_id=high - vocab.pitch_min + 1,
     )

@@ -52,9 +52,9 @@ REPEAT_REALIGN = 6.0  # log units toward the duration that gets a drifted line b
 HELD_PULL = 0.2  # what is left of a restatement's pull while the player holds a chord
 REST_PULL = 0.85  # the least rest probability where a restated bar had a rest
 NOTE_PULL = 0.25  # what is left of the rest probability where it had a note
-DENSITY_WEIGHT = 1.5  # log units per squared octave of duration away from the density aim
-DENSITY_GAIN = 0.5  # how far one bar's error moves the aim (log2 units per octave of error)
-DENSITY_LIMIT = 2.0  # the most the aim is moved, in octaves of duration
+DENSITY_WEIGHT = 2.5  # log units per squared octave of duration away from the density aim
+DENSITY_GAIN = 1.0  # how far one bar's relative error (notes - aim) / aim moves the aim, in octaves
+DENSITY_LIMIT = 3.0  # the most the aim moves, in octaves (a model that shuns 16ths needs 2+)
 
 
 class Explanation(NamedTuple):
@@ -219,7 +219,7 @@ class TheorySampler:
         decides what this bar does."""
         s, st = self._settings, self.state
         if s.density and st.plan_bar >= 0 and bar == st.plan_bar + 1:
-            error = math.log2(max(st.bar_notes, 0.5) / s.density)
+            error = min(1.0, (st.bar_notes - s.density) / s.density)  # mean, not geometric
             st.density_offset = min(DENSITY_LIMIT, max(-DENSITY_LIMIT,
                                                        st.density_offset + DENSITY_GAIN * error))
         if not s.loop:
@@ -336,10 +336,12 @@ class TheorySampler:
         if kind == REST:
             y[t.durations > t.bar_ticks - self.state.rest_ticks] = -math.inf
         if (s.repeat > 0 or s.loop) and t.any_fit[bar_pos]:  # bars stay whole (tables)
-            y[t.bar_unfit[bar_pos]] = -math.inf
+            y += t.unfit_penalty[bar_pos]
         strength = self.state.plan.strength
         if target is not None and strength > 0.0:  # a restated bar keeps its rhythm
-            aim = int(np.argmin(np.abs(t.durations - target.duration)))
+            aim = t.duration_ids.get(target.duration, -1)
+            if aim < 0:
+                aim = int(np.argmin(np.abs(t.durations - target.duration)))
             if target.index == REALIGN:  # only an exact way back into step is pulled
                 if t.durations[aim] == target.duration and math.isfinite(y[aim]):
                     y[aim] += min(strength, REPEAT_REALIGN)
