@@ -146,12 +146,12 @@ def target_at(source: Bar, pitches: tuple[int | None, ...], offset: int,
     """The source event starting at ``offset`` of the bar (its pitch from ``restated``); out of
     step, a ``REALIGN`` target whose duration reaches the next source onset; None past the
     source's last onset."""
-    events = source.events
-    for index, event in enumerate(events):
-        if event.offset >= offset:
-            break
-    else:
+    events, index = source.events, 0
+    while index < len(events) and events[index].offset < offset:
+        index += 1
+    if index == len(events):
         return None
+    event = events[index]
     if event.offset > offset:  # out of step (a tie, or the line drifted): a free note that
         return Target(None, event.offset - offset, REALIGN)  # ends on the next onset
     following = (events[index + 1].offset if index + 1 < len(events)
