@@ -17,7 +17,6 @@ from pathlib import Path
 import onnx
 from musicai.export.checkpoint import Checkpoint
 from musicai.export.graph import GraphSpec
-from musicai.live.encoding import ENCODING_VERSION, Vocabulary
 from musicai.live.inference.metadata import ModelMetadata
 
 TOOLS = ("musicai", "tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "numpy")
@@ -27,8 +26,8 @@ def build_metadata(checkpoint: Checkpoint, spec: GraphSpec) -> ModelMetadata:
     config = checkpoint.config
     summary = checkpoint.summary or {}
     return ModelMetadata(
-        encoding_version=ENCODING_VERSION,
-        vocabulary=Vocabulary(),
+        encoding_version=config.model.encoding,
+        vocabulary=config.model.vocabulary(),
         architecture=config.model.arch,
         inputs=spec.inputs,
         outputs=spec.outputs,

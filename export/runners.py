@@ -36,14 +36,16 @@ def nll(logits: Arrays, targets: Arrays) -> tuple[float, int]:
     return total, len(targets["pitch"])
 
 
-def _token_inputs(inputs: Arrays) -> Arrays:
-    return {k: inputs[k] for k in ("prev_pitch", "prev_duration", "harmony", "instrument")}
+def _token_inputs(inputs: Arrays, model: ModelFile) -> Arrays:
+    """The event inputs the graph asks for (a v1 graph leaves the bar context out)."""
+    names = {t.name for t in model.metadata.inputs}
+    return {k: v for k, v in inputs.items() if k in names}
 
 
 def run_sequence(model: ModelFile, inputs: Arrays) -> Arrays:
     """Step graph, the whole ``(1, T)`` melody in one call from zero states -> ``(T, V)``."""
     out = dict(zip(_names(model), model.session.run(
-        None, {**_token_inputs(inputs), **model.initial_states(1)}), strict=True))
+        None, {**_token_inputs(inputs, model), **model.initial_states(1)}), strict=True))
     return {name: out[name][0] for name in _heads(model)}
 
 
@@ -51,7 +53,7 @@ def run_stepwise(model: ModelFile, inputs: Arrays) -> Arrays:
     """Step graph, one event per call with the states fed back -> ``(T, V)``."""
     step = Stepper(model)
     length = inputs["prev_pitch"].shape[1]
-    rows = [step({k: v[:, t:t + 1] for k, v in _token_inputs(inputs).items()})
+    rows = [step({k: v[:, t:t + 1] for k, v in _token_inputs(inputs, model).items()})
             for t in range(length)]
     return {name: np.concatenate([r[name] for r in rows]) for name in _heads(model)}
 
@@ -62,7 +64,7 @@ def run_windows(model: ModelFile, inputs: Arrays, batch: int = 64) -> Arrays:
     count = len(inputs["prev_pitch"])
     parts = []
     for lo in range(0, count, batch):
-        feed = {k: v[lo:lo + batch] for k, v in _token_inputs(inputs).items()}
+        feed = {k: v[lo:lo + batch] for k, v in _token_inputs(inputs, model).items()}
         parts.append(model.session.run(names, feed))
     return {name: np.concatenate([p[i] for p in parts]) for i, name in enumerate(names)}
 
@@ -90,9 +92,9 @@ def one_call(model: ModelFile, inputs: Arrays) -> Callable[[], object]:
     batch 1, for timing; a step call feeds its states back like the engine does."""
     if model.metadata.is_step:
         step = Stepper(model)
-        event = {k: v[:1, :1] for k, v in _token_inputs(inputs).items()}
+        event = {k: v[:1, :1] for k, v in _token_inputs(inputs, model).items()}
         return lambda: step(event)
-    feed = {k: v[:1] for k, v in _token_inputs(inputs).items()}
+    feed = {k: v[:1] for k, v in _token_inputs(inputs, model).items()}
     session, names = model.session, _names(model)
     return lambda: session.run(names, feed)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from musicai.export.errors import ExportError, UsageError
 from musicai.live.encoding import EncodedMelody, Vocabulary, harmony_features, pitch_class_mask
+from musicai.live.encoding.context import melody_context
 from musicai.training.config import TrainConfig
 
 Arrays = dict[str, np.ndarray]
@@ -47,8 +48,7 @@ def load_sequences(data: Path | None, config: TrainConfig, *, count: int = 16,
     if not usable:
         raise UsageError(f"{data}: no held-out melody is long enough to verify with "
                          f"(need {_min_length(config)} events); pass more data")
-    clipped = [EncodedMelody(*(getattr(m, k)[:max_events] for k in
-                               ("pitch", "duration", "harmony", "instrument"))) for m in usable]
+    clipped = [m.clipped(max_events) for m in usable]
     return Sequences(clipped, f"held-out melodies of {data} ({len(clipped)} of "
                               f"{len(melodies)}, at most {max_events} events each)")
 
@@ -64,7 +64,8 @@ def heldout_melodies(data: Path, config: TrainConfig,
     from musicai.training.errors import TrainingError
 
     try:
-        corpus = load_folder(data, Vocabulary(), min_notes=config.min_notes, cache_dir=cache_dir)
+        corpus = load_folder(data, config.model.vocabulary(), min_notes=config.min_notes,
+                             cache_dir=cache_dir)
         _, valid = split_by_piece(corpus, config.validation_fraction)
     except TrainingError as err:
         raise UsageError(str(err)) from err
@@ -110,6 +111,12 @@ def frames(melody: EncodedMelody, vocab: Vocabulary) -> tuple[Arrays, Arrays]:
         "harmony": harmony_features(melody.harmony)[None],
         "instrument": melody.instrument.astype(np.int32)[None],
     }
+    if vocab.version >= 2:
+        position, bar = melody.placed(vocab.durations)
+        ticks = np.asarray(vocab.durations, dtype=np.int64)[duration]
+        context = melody_context(pitch, ticks, position, bar, vocab.bos_id)
+        context["style"] = np.zeros(len(pitch), dtype=np.int32)  # "other": files carry none
+        inputs |= {k: v[None] for k, v in context.items()}
     return inputs, {"pitch": pitch, "duration": duration}
 
 

@@ -23,26 +23,22 @@ import numpy as np
 import onnx
 from musicai.export.errors import UnsupportedModelError
 from musicai.export.graph import GraphSpec
+from musicai.live.encoding import Vocabulary
 from musicai.live.inference.metadata import StateSpec, TensorSpec
 from musicai.training.config import ModelConfig
-from musicai.training.models import INPUT_NAMES, stream_lstm_name
+from musicai.training.models import feature_layout, feature_widths, stream_lstm_name
 from onnx import TensorProto, helper, numpy_helper
 
-#: The features concatenation, in order (training.models.frame_features).
-FEATURE_SOURCES = ("embed_pitch", "embed_duration", "harmony", "embed_instrument")
 HEADS = ("pitch_logits", "duration_logits")
 KNOWN_LAYERS = {"InputLayer", "Embedding", "Concatenate", "LSTM", "Dropout", "Dense", "Softmax"}
 MIN_OPSET = 14
 
 
-def step_inputs() -> tuple[TensorSpec, ...]:
+def step_inputs(vocab: Vocabulary) -> tuple[TensorSpec, ...]:
     token = ("batch", "time")
-    return (
-        TensorSpec("prev_pitch", "int32", token),
-        TensorSpec("prev_duration", "int32", token),
-        TensorSpec("harmony", "float32", (*token, 12)),
-        TensorSpec("instrument", "int32", token),
-    )
+    return tuple(TensorSpec(name, dtype, token if width == 1 and dtype == "int32"
+                            else (*token, width))
+                 for name, dtype, width in vocab.inputs())
 
 
 def state_specs(layers: int, units: int) -> tuple[StateSpec, ...]:
@@ -70,12 +66,13 @@ def check_stream_model(model, config: ModelConfig) -> None:
     if unknown:
         raise UnsupportedModelError(f"the stream model holds layers the step graph does not "
                                     f"translate: {', '.join(unknown)}; extend export/step_graph.py")
+    vocab = config.vocabulary()
     widths = [t.shape[-1] for t in model.get_layer("features").input]
-    expected = [config.pitch_embedding, config.duration_embedding, 12,
-                config.instrument_embedding]
+    expected = feature_widths(config, vocab)
     if widths != expected:
+        names = ", ".join(name for name, _ in feature_layout(vocab))
         raise UnsupportedModelError(f"the features layer joins widths {widths}, expected "
-                                    f"{expected} ({', '.join(FEATURE_SOURCES)})")
+                                    f"{expected} ({names})")
     for i in range(config.stream_layers):
         lstm = model.get_layer(stream_lstm_name(i))
         cell = lstm.cell
@@ -98,15 +95,16 @@ def build_step_graph(model, config: ModelConfig, opset: int = 17) -> tuple[onnx.
                                     f"{MIN_OPSET} or newer")
     check_stream_model(model, config)
     builder = _Builder()
-    inputs = step_inputs()
+    vocab = config.vocabulary()
+    inputs = step_inputs(vocab)
     states = state_specs(config.stream_layers, config.stream_units)
     parts = []
-    for source, name in zip(FEATURE_SOURCES, INPUT_NAMES, strict=True):
-        if source == "harmony":
+    for name, layer in feature_layout(vocab):
+        if layer is None:  # a float input joins as it is
             parts.append(name)
-        else:
-            table = builder.const(source, model.get_layer(source).get_weights()[0])
-            parts.append(builder.node("Gather", [table, name], f"{source}_out", axis=0))
+        else:  # lookbacks share the pitch table: one initializer, several gathers
+            table = builder.const(layer, model.get_layer(layer).get_weights()[0])
+            parts.append(builder.node("Gather", [table, name], f"{name}_embedded", axis=0))
     features = builder.node("Concat", parts, "features", axis=-1)
     x = builder.node("Transpose", [features], "features_tbf", perm=[1, 0, 2])
     squeeze_axis = builder.const("axis_1", np.array([1], dtype=np.int64))
@@ -140,7 +138,8 @@ class _Builder:
         self.initializers: list[onnx.TensorProto] = []
 
     def const(self, name: str, value: np.ndarray) -> str:
-        self.initializers.append(numpy_helper.from_array(np.asarray(value), name))
+        if name not in {t.name for t in self.initializers}:
+            self.initializers.append(numpy_helper.from_array(np.asarray(value), name))
         return name
 
     def node(self, op: str, inputs: list[str], output: str, **attrs: object) -> str:

@@ -14,6 +14,7 @@ import logging
 import onnx
 from musicai.export.errors import ExportError, UnsupportedModelError
 from musicai.export.graph import GraphSpec
+from musicai.live.encoding import Vocabulary
 from musicai.live.inference.metadata import TensorSpec
 from musicai.training.config import ModelConfig
 
@@ -21,14 +22,11 @@ PROBS = {"pitch": "pitch_probs", "duration": "duration_probs"}
 LOGITS = {"pitch": "pitch_logits", "duration": "duration_logits"}
 
 
-def window_inputs(window: int) -> tuple[TensorSpec, ...]:
+def window_inputs(window: int, vocab: Vocabulary) -> tuple[TensorSpec, ...]:
     token = ("batch", window)
-    return (
-        TensorSpec("prev_pitch", "int32", token),
-        TensorSpec("prev_duration", "int32", token),
-        TensorSpec("harmony", "float32", (*token, 12)),
-        TensorSpec("instrument", "int32", token),
-    )
+    return tuple(TensorSpec(name, dtype, token if width == 1 and dtype == "int32"
+                            else (*token, width))
+                 for name, dtype, width in vocab.inputs())
 
 
 def build_window_graph(model, config: ModelConfig, opset: int = 17) -> tuple[onnx.ModelProto,
@@ -38,7 +36,7 @@ def build_window_graph(model, config: ModelConfig, opset: int = 17) -> tuple[onn
     import tf2onnx
 
     logging.getLogger("tf2onnx").setLevel(logging.ERROR)
-    inputs = window_inputs(config.window)
+    inputs = window_inputs(config.window, config.vocabulary())
     dtypes = {"int32": tf.int32, "float32": tf.float32}
     signature = [{t.name: tf.TensorSpec((None, *t.shape[1:]), dtypes[t.dtype], name=t.name)
                   for t in inputs}]

@@ -93,5 +93,5 @@ def feed(primer: Primer, predictor: Predictor, sampler: EngineSampler,
     """The primer into the model and the sampler, as if it had just been played."""
     for onset, event in primer.timed():
         harmony = event.harmony or sampler.harmony_for(onset)
-        predictor.commit(NoteEvent(event.pitch, event.duration, harmony, instrument))
+        predictor.commit(NoteEvent(event.pitch, event.duration, harmony, instrument), onset)
         sampler.sampler.observe(event.pitch, event.duration, onset)

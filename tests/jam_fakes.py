@@ -53,7 +53,7 @@ class SpyPredictor(TheoryOnlyPredictor):
         super().__init__()
         self.committed: list = []
 
-    def commit(self, event) -> None:
+    def commit(self, event, onset=None) -> None:
         self.committed.append(event)
 
 

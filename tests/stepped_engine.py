@@ -28,7 +28,7 @@ class SteppedPredictor(TheoryOnlyPredictor):
         self.waits = 0  # how many times the engine has come to wait here
         self.closed = False
 
-    def predict(self, harmony: int, instrument: int = 0):
+    def predict(self, harmony: int, instrument: int = 0, onset: int | None = None):
         if not self.closed:
             self.waits += 1
             self.permits.acquire()

@@ -5,7 +5,9 @@ transposed copies are cut out with numpy fancy indexing when a batch is asked fo
 million windows cost an index array, not ten million windows.
 
 An input frame at position t holds the previous event (``bos`` at t = 0), the harmony under
-event t and event t's instrument; the targets are event t's pitch and duration.
+event t and event t's instrument; with encoding v2 also event t's place in the bar, the
+pitches one and two bars back, whether the line was repeating them, and the melody's style
+(``live/encoding/context.py``). The targets are event t's pitch and duration.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 from musicai.live.encoding import Vocabulary, harmony_features
+from musicai.live.encoding.context import melody_context
 from musicai.training.dataset import Melody
 
 
@@ -38,6 +41,9 @@ class Frames:
         self.duration_in = self.duration_in.astype(np.int32)
         self.harmony = cat("harmony").astype(np.int32)
         self.instrument = cat("instrument").astype(np.int32)
+        self.context: dict[str, np.ndarray] = {}
+        if vocab.version >= 2:
+            self.context = _context(melodies, vocab)
         notes = np.where(pitch > 0, pitch, 0)
         self.highest = np.maximum.reduceat(notes, self.offsets)
         masked = np.where(pitch > 0, pitch, 10_000)
@@ -69,7 +75,30 @@ class Frames:
             "harmony": harmony_features(h),
             "instrument": self.instrument[index],
         }
+        if self.context:
+            c = self.context
+            inputs["position"] = c["position"][index]
+            inputs["level"] = c["level"][index]
+            for key in ("lookback_1", "lookback_2"):
+                ids = c[key][index]
+                inputs[key] = np.where((ids == rest) | (ids == bos), ids, ids + shift
+                                       ).astype(np.int32)
+            inputs["repeating"] = c["repeating"][index]
+            inputs["style"] = c["style"][index]
         return inputs, {"pitch": p_out.astype(np.int32), "duration": self.duration_out[index]}
+
+
+def _context(melodies: Sequence[Melody], vocab: Vocabulary) -> dict[str, np.ndarray]:
+    """The v2 inputs of every event, melody after melody (flat, like the other arrays)."""
+    ticks = np.asarray(vocab.durations, dtype=np.int64)
+    parts = []
+    for m in melodies:
+        position, bar = m.notes.placed(vocab.durations)
+        context = melody_context(m.notes.pitch, ticks[m.notes.duration.astype(np.int64)],
+                                 position, bar, vocab.bos_id)
+        context["style"] = np.full(len(m), vocab.style_id(m.collection), dtype=np.int32)
+        parts.append(context)
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 class _PlannedBatches(keras.utils.PyDataset):

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from musicai.live.encoding import Vocabulary
 from musicai.training.config import TrainConfig
 from musicai.training.errors import UsageError
 
@@ -54,7 +53,7 @@ def load_checkpoint(folder: Path) -> Checkpoint:
     from musicai.training.quiet import import_keras_quietly
 
     import_keras_quietly()
-    model = build_model(config, Vocabulary())
+    model = build_model(config, config.model.vocabulary())
     try:
         model.load_weights(folder / WEIGHTS)
     except (OSError, ValueError) as err:

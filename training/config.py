@@ -11,6 +11,8 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from musicai.live.encoding import ENCODING_VERSION, Vocabulary
+from musicai.live.encoding.vocab import SUPPORTED_VERSIONS
 from musicai.training.errors import UsageError
 
 ARCHITECTURES = ("seed", "stream")
@@ -19,10 +21,14 @@ ARCHITECTURES = ("seed", "stream")
 @dataclass(frozen=True)
 class ModelConfig:
     arch: str = "stream"
+    encoding: int = ENCODING_VERSION  # the inputs (live/encoding/vocab.py); 1: no bar context
     # inputs
     pitch_embedding: int = 64
     duration_embedding: int = 16
     instrument_embedding: int = 8
+    position_embedding: int = 8  # encoding v2: 16th slot in the bar
+    level_embedding: int = 4  # encoding v2: beat level
+    style_embedding: int = 4  # encoding v2: source collection
     # seed: window of events -> next event
     window: int = 32
     seed_units: int = 256
@@ -32,6 +38,11 @@ class ModelConfig:
     stream_layers: int = 3
     sequence_length: int = 64
     dropout: float = 0.3
+
+    def vocabulary(self) -> Vocabulary:
+        """The vocabulary this model reads (its encoding version decides the inputs)."""
+        return Vocabulary() if self.encoding == ENCODING_VERSION else Vocabulary(
+            version=self.encoding, styles=())
 
 
 @dataclass(frozen=True)
@@ -46,10 +57,12 @@ class TrainConfig:
     lr_factor: float = 0.5
     min_lr: float = 1e-6
     validation_fraction: float = 0.1
-    transpositions: tuple[int, ...] = (-3, -2, -1, 0, 1, 2, 3)
-    #: "all": every transposition of every window each epoch (the seed's way, 7x the data);
+    #: Every key: -5..+6 semitones, so no pitch class is favoured (with ``random``, one
+    #: transposition per sequence per epoch).
+    transpositions: tuple[int, ...] = tuple(range(-5, 7))
+    #: "all": every transposition of every window each epoch (the seed's way, 12x the data);
     #: "random": one transposition drawn per window/sequence per epoch (same variety over
-    #: epochs at a seventh of the cost per epoch).
+    #: epochs at a twelfth of the cost per epoch).
     augment: str = "random"
     min_notes: int = 8
     seed: int = 1234
@@ -64,7 +77,8 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
-        model = ModelConfig(**data.get("model", {}))
+        # A config written before encoding v2 has no "encoding": its model reads v1 inputs.
+        model = ModelConfig(**{"encoding": 1, **data.get("model", {})})
         rest = {k: v for k, v in data.items() if k != "model"}
         if "transpositions" in rest:
             rest["transpositions"] = tuple(rest["transpositions"])
@@ -82,7 +96,8 @@ PRESETS: dict[str, TrainConfig] = {
     "full": TrainConfig(),
     "tiny": TrainConfig(
         model=ModelConfig(
-            pitch_embedding=8, duration_embedding=4, instrument_embedding=2, window=8,
+            pitch_embedding=8, duration_embedding=4, instrument_embedding=2,
+            position_embedding=2, level_embedding=2, style_embedding=2, window=8,
             seed_units=8, seed_dense=16, stream_units=16, stream_layers=2, sequence_length=16,
             dropout=0.1,
         ),
@@ -113,6 +128,9 @@ def make_config(arch: str, preset: str = "full", **overrides: object) -> TrainCo
     config = replace(base, model=replace(base.model, arch=arch, **model_over), **train_over)
     if config.augment not in ("all", "random"):
         raise UsageError(f"--augment must be 'all' or 'random', not {config.augment!r}")
+    if config.model.encoding not in SUPPORTED_VERSIONS:
+        raise UsageError(f"--encoding {config.model.encoding} is not one of "
+                         f"{', '.join(map(str, SUPPORTED_VERSIONS))}")
     if not 0.0 < config.validation_fraction < 1.0:
         raise UsageError("--val-fraction must be between 0 and 1")
     return config

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from musicai.training.errors import TrainingError
 from rich.progress import Progress
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".smf")
+TUNE_NOTES = 24  # intervals that name a tune for the split (an incipit and then some)
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,25 @@ class Melody:
     """One melodic line of one file."""
 
     name: str  # "relative/path.mid#part-name"
-    piece: str  # content hash of the file: the unit of the train/validation split
+    piece: str  # content hash of the file
     notes: EncodedMelody
 
     def __len__(self) -> int:
         return len(self.notes)
+
+    @property
+    def collection(self) -> str:
+        """The folder the file sits in at the top of the data folder (the style it teaches)."""
+        return self.name.split("/", 1)[0] if "/" in self.name else ""
+
+    @property
+    def tune(self) -> str:
+        """What the melody is, whatever file it came in: a hash of its first ``TUNE_NOTES``
+        pitch intervals (rests and rhythm left out, so two transcriptions of one tune, or one
+        tune in two keys, share it)."""
+        pitch = self.notes.pitch.astype(np.int64)
+        notes = pitch[pitch > 0][: TUNE_NOTES + 1]
+        return hashlib.sha256(np.diff(notes).astype(np.int8).tobytes()).hexdigest()
 
 
 @dataclass
@@ -128,7 +143,8 @@ def _add_file(corpus: Corpus, path: Path, root: Path, vocab: Vocabulary, min_not
     bounds = cached["bounds"]
     for name, start, stop in zip(names, bounds[:-1], bounds[1:], strict=True):
         notes = EncodedMelody(*(cached[k][start:stop] for k in
-                                ("pitch", "duration", "harmony", "instrument")))
+                                ("pitch", "duration", "harmony", "instrument", "position",
+                                 "bar")))
         corpus.melodies.append(Melody(f"{rel}#{name}", digest, notes))
 
 
@@ -141,9 +157,12 @@ def _encode_file(path: Path, vocab: Vocabulary, min_notes: int) -> dict[str, np.
     parts: list[EncodedMelody] = []
     for part in piece.parts:
         try:
-            parts.append(vocab.encode(part.events))
+            encoded = vocab.encode(part.events)
         except EncodingError:
             continue  # a part outside the vocabulary's pitch range is not a melody for us
+        position, bar = piece.positions(part)
+        parts.append(replace(encoded, position=position.astype(np.int16),
+                             bar=bar.astype(np.int16)))
         names.append(part.name or f"part{len(names)}")
     bounds = np.cumsum([0] + [len(p) for p in parts]).astype(np.int64)
     def joined(key: str, dtype: str) -> np.ndarray:
@@ -156,6 +175,8 @@ def _encode_file(path: Path, vocab: Vocabulary, min_notes: int) -> dict[str, np.
         "duration": joined("duration", "int8"),
         "harmony": joined("harmony", "uint16"),
         "instrument": joined("instrument", "int8"),
+        "position": joined("position", "int16"),
+        "bar": joined("bar", "int16"),
     }
 
 
@@ -178,17 +199,45 @@ def _write_cache(entry: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def split_by_piece(corpus: Corpus, validation_fraction: float) -> tuple[list[Melody], list[Melody]]:
-    """Train and held-out melodies; every melody of one piece lands on the same side."""
-    pieces = sorted({m.piece for m in corpus.melodies})
-    if len(pieces) < 2:
+    """Train and held-out melodies, no tune on both sides.
+
+    Melodies are grouped when they share a file or a tune (``Melody.tune``): O'Neill's prints
+    171 tunes twice in files that differ, and a chorale's four voices share one file. Each
+    group goes to one side, by the hash of its smallest member, so the split is the same for
+    every architecture and every run."""
+    groups = _groups(corpus.melodies)
+    names = sorted(set(groups.values()))
+    if len(names) < 2:
         raise TrainingError(
-            "the data holds a single piece; a validation split needs at least two pieces"
+            "the data holds a single tune; a validation split needs at least two"
         )
-    held = {p for p in pieces if int(p[:8], 16) / 0x1_0000_0000 < validation_fraction}
+    def place(g: str) -> float:
+        return int(g[:8], 16) / 0x1_0000_0000
+    held = {g for g in names if place(g) < validation_fraction}
     if not held:
-        held = {min(pieces, key=lambda p: int(p[:8], 16))}
-    if len(held) == len(pieces):
-        held.discard(max(pieces, key=lambda p: int(p[:8], 16)))
-    train = [m for m in corpus.melodies if m.piece not in held]
-    valid = [m for m in corpus.melodies if m.piece in held]
+        held = {min(names, key=place)}
+    if len(held) == len(names):
+        held.discard(max(names, key=place))
+    train = [m for m in corpus.melodies if groups[m.name] not in held]
+    valid = [m for m in corpus.melodies if groups[m.name] in held]
     return train, valid
+
+
+def _groups(melodies: list[Melody]) -> dict[str, str]:
+    """Each melody's group (named by the smallest key in it): files and tunes joined."""
+    parent: dict[str, str] = {}
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    tunes = {}
+    for m in melodies:
+        tunes[m.name] = "t" + m.tune
+        union("p" + m.piece, tunes[m.name])
+    return {m.name: find("p" + m.piece)[1:] for m in melodies}

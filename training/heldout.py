@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from musicai.live.encoding import Vocabulary
 from musicai.training.batches import Frames, SequenceBatches, WindowBatches
 from musicai.training.checkpoint import load_checkpoint
 from musicai.training.dataset import load_folder, split_by_piece
@@ -69,7 +68,7 @@ def evaluate(checkpoint: Path, data: Path, *, cache_dir: Path | None = None,
              batch_size: int = 64) -> HeldOutMetrics:
     loaded = load_checkpoint(checkpoint)
     model, config = loaded.model, loaded.config
-    vocab = Vocabulary()
+    vocab = config.model.vocabulary()
     corpus = load_folder(Path(data), vocab, min_notes=config.min_notes, cache_dir=cache_dir)
     _, valid = split_by_piece(corpus, config.validation_fraction)
     frames = Frames(valid, vocab)

@@ -5,7 +5,11 @@ steer pitch without touching rhythm:
 
 * inputs, per position t: the previous event's pitch id (``bos`` at the start) and duration
   id, the harmony under event t (12 pitch-class bits: the chord the new note will sound
-  over) and the instrument family;
+  over) and the instrument family; with encoding v2 (``Vocabulary.inputs``) also event t's
+  16th slot and beat level in the bar, the pitch ids sounding one and two bars before it
+  (through the same embedding as the previous pitch, so "what sounded a bar ago" and "what
+  to play" live in one space and copying is easy to learn), two repeating flags and the
+  style (source collection);
 * outputs: a pitch distribution and a duration distribution for event t.
 
 ``seed`` is the seed project's network (a window of events -> the next event); ``stream`` is a
@@ -18,33 +22,58 @@ from __future__ import annotations
 import keras
 from keras import layers
 from musicai.live.encoding import Vocabulary
+from musicai.live.encoding.context import N_LEVELS, N_POSITIONS
 from musicai.training.config import ModelConfig, TrainConfig
 
-INPUT_NAMES = ("prev_pitch", "prev_duration", "harmony", "instrument")
+INPUT_NAMES = ("prev_pitch", "prev_duration", "harmony", "instrument")  # encoding v1
 OUTPUT_NAMES = ("pitch", "duration")
+#: Token inputs and the embedding each goes through; the float inputs join as they are.
+EMBEDDINGS = {"prev_pitch": "embed_pitch", "prev_duration": "embed_duration",
+              "instrument": "embed_instrument", "position": "embed_position",
+              "level": "embed_level", "lookback_1": "embed_pitch", "lookback_2": "embed_pitch",
+              "style": "embed_style"}
 
 
-def _inputs(length: int | None) -> dict[str, keras.KerasTensor]:
+def input_names(vocab: Vocabulary) -> tuple[str, ...]:
+    return tuple(name for name, _, _ in vocab.inputs())
+
+
+def feature_layout(vocab: Vocabulary) -> tuple[tuple[str, str | None], ...]:
+    """The features concatenation, in order: (input, embedding layer or None)."""
+    return tuple((name, EMBEDDINGS.get(name)) for name in input_names(vocab))
+
+
+def embedding_widths(config: ModelConfig, vocab: Vocabulary) -> dict[str, tuple[int, int]]:
+    """Each embedding layer's (input ids, width)."""
     return {
-        "prev_pitch": keras.Input((length,), dtype="int32", name="prev_pitch"),
-        "prev_duration": keras.Input((length,), dtype="int32", name="prev_duration"),
-        "harmony": keras.Input((length, 12), dtype="float32", name="harmony"),
-        "instrument": keras.Input((length,), dtype="int32", name="instrument"),
+        "embed_pitch": (vocab.n_pitch_inputs, config.pitch_embedding),
+        "embed_duration": (vocab.n_duration_inputs, config.duration_embedding),
+        "embed_instrument": (vocab.n_instruments, config.instrument_embedding),
+        "embed_position": (N_POSITIONS, config.position_embedding),
+        "embed_level": (N_LEVELS, config.level_embedding),
+        "embed_style": (vocab.n_styles, config.style_embedding),
     }
 
 
+def feature_widths(config: ModelConfig, vocab: Vocabulary) -> list[int]:
+    sizes = embedding_widths(config, vocab)
+    per = {name: width for name, _, width in vocab.inputs()}
+    return [sizes[layer][1] if layer else per[name] for name, layer in feature_layout(vocab)]
+
+
+def _inputs(length: int | None, vocab: Vocabulary) -> dict[str, keras.KerasTensor]:
+    return {name: keras.Input((length,) if width == 1 and dtype == "int32" else (length, width),
+                              dtype=dtype, name=name)
+            for name, dtype, width in vocab.inputs()}
+
+
 def frame_features(inputs: dict, config: ModelConfig, vocab: Vocabulary) -> keras.KerasTensor:
-    """Embed the token inputs and join them with the harmony bits: (batch, time, features)."""
-    pitch = layers.Embedding(vocab.n_pitch_inputs, config.pitch_embedding, name="embed_pitch")
-    duration = layers.Embedding(vocab.n_duration_inputs, config.duration_embedding,
-                                name="embed_duration")
-    instrument = layers.Embedding(vocab.n_instruments, config.instrument_embedding,
-                                  name="embed_instrument")
+    """Embed the token inputs and join them with the float ones: (batch, time, features)."""
+    layers_by_name = {name: layers.Embedding(ids, width, name=name)
+                      for name, (ids, width) in embedding_widths(config, vocab).items()}
     return layers.Concatenate(name="features")([
-        pitch(inputs["prev_pitch"]),
-        duration(inputs["prev_duration"]),
-        inputs["harmony"],
-        instrument(inputs["instrument"]),
+        layers_by_name[layer](inputs[name]) if layer else inputs[name]
+        for name, layer in feature_layout(vocab)
     ])
 
 
@@ -59,7 +88,7 @@ def _heads(hidden: keras.KerasTensor, vocab: Vocabulary) -> dict[str, keras.Kera
 
 def build_seed(config: ModelConfig, vocab: Vocabulary) -> keras.Model:
     """The seed design: two BiLSTM blocks, an LSTM, a dense block, softmax heads."""
-    inputs = _inputs(config.window)
+    inputs = _inputs(config.window, vocab)
     x = frame_features(inputs, config, vocab)
     for i in (1, 2):
         x = layers.Bidirectional(layers.LSTM(config.seed_units, return_sequences=True),
@@ -81,7 +110,7 @@ def stream_lstm_name(index: int) -> str:
 
 def build_stream(config: ModelConfig, vocab: Vocabulary, length: int | None = None) -> keras.Model:
     """Causal LSTM stack with a prediction at every position (any length at inference)."""
-    inputs = _inputs(length)
+    inputs = _inputs(length, vocab)
     x = frame_features(inputs, config, vocab)
     for i in range(config.stream_layers):
         x = layers.LSTM(config.stream_units, return_sequences=True, name=stream_lstm_name(i))(x)

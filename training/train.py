@@ -139,7 +139,7 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     """Train one model from a MIDI folder into ``out``; returns the measured figures."""
     out = Path(out)
     prepare_output(out, resume)
-    vocab = Vocabulary()
+    vocab = config.model.vocabulary()
     corpus = load_folder(Path(data), vocab, min_notes=config.min_notes, cache_dir=cache_dir)
     train_set, valid_set = split_by_piece(corpus, config.validation_fraction)
     fit, val, per_epoch = make_batches(config, train_set, valid_set, vocab)

@@ -67,7 +67,9 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import mido
+import numpy as np
 from musicai.live.encoding import melody as mel
+from musicai.live.encoding.context import bar_positions
 from musicai.live.encoding.events import DRUMS, NoteEvent
 from musicai.live.encoding.grid import SHORTEST, TICKS_PER_QUARTER, snap
 from musicai.live.encoding.smf import (
@@ -119,6 +121,7 @@ class Part:
     channel: int  # 0-based MIDI channel (9 = drums)
     instrument: int  # GM family 0..15, or DRUMS
     events: list[NoteEvent] = field(default_factory=list)
+    start: int = 0  # tick of the first event (where the bar lines fall: see Piece.positions)
 
     @property
     def notes(self) -> int:
@@ -141,6 +144,12 @@ class Piece:
     tempos: list[tuple[int, float]]  # (tick, bpm)
     time_signatures: list[tuple[int, int, int]]  # (tick, numerator, denominator)
     dropped: Dropped
+
+    def positions(self, part: Part) -> tuple[np.ndarray, np.ndarray]:
+        """(ticks after the bar line, ticks per bar) of each event of ``part``."""
+        ticks = np.array([e.duration for e in part.events], dtype=np.int64)
+        onsets = part.start + np.cumsum(ticks) - ticks
+        return bar_positions(onsets, self.time_signatures)
 
 
 @dataclass
@@ -330,7 +339,7 @@ def _timeline_parts(tracks: list[_Track], scale: float, min_notes: int,
         instrument = _instrument(tracks, track, channel, spans[0][0], scale)
         events = [NoteEvent(pitch, length, next(masks), instrument)
                   for _, pitch, length in spans]
-        parts.append(Part(track.name, track.index, channel, instrument, events))
+        parts.append(Part(track.name, track.index, channel, instrument, events, spans[0][0]))
     return parts
 
 

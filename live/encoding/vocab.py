@@ -20,8 +20,20 @@ from musicai.live.encoding.grid import DURATION_NAMES, DURATIONS, TICKS_PER_QUAR
 from musicai.live.errors import EncodingError, VocabularyError
 
 #: Bump when the meaning of any token id changes; models record the version they were made with.
-ENCODING_VERSION = 1
-SUPPORTED_VERSIONS = (1,)
+#: 2 added each event's place in the bar, the lookback one and two bars back and the style.
+ENCODING_VERSION = 2
+SUPPORTED_VERSIONS = (1, 2)
+
+#: The collections a v2 model tells apart (its ``style`` input); 0 is anything else.
+STYLES = ("other", "bach", "essen", "oneills", "ryans", "airds")
+
+#: Model inputs per encoding version: (name, dtype, values per event). Inputs are fed by name,
+#: so a v1 model file still plays (the predictors feed what its graph asks for).
+INPUTS_V1 = (("prev_pitch", "int32", 1), ("prev_duration", "int32", 1),
+             ("harmony", "float32", 12), ("instrument", "int32", 1))
+INPUTS_V2 = (*INPUTS_V1, ("position", "int32", 1), ("level", "int32", 1),
+             ("lookback_1", "int32", 1), ("lookback_2", "int32", 1),
+             ("repeating", "float32", 2), ("style", "int32", 1))
 
 
 @dataclass(frozen=True)
@@ -32,9 +44,26 @@ class EncodedMelody:
     duration: np.ndarray  # int8 duration ids
     harmony: np.ndarray  # uint16 12-bit masks
     instrument: np.ndarray  # int8 GM family or DRUMS
+    position: np.ndarray | None = None  # int16 ticks after the bar line; None: bar at the start
+    bar: np.ndarray | None = None  # int16 ticks per bar under each event; None: 4/4
 
     def __len__(self) -> int:
         return len(self.pitch)
+
+    def placed(self, durations: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(position, bar) of every event: the stored ones, or 4/4 from a bar line at the start."""
+        if self.position is not None and self.bar is not None:
+            return self.position.astype(np.int64), self.bar.astype(np.int64)
+        ticks = np.asarray(durations, dtype=np.int64)[self.duration.astype(np.int64)]
+        onsets = np.cumsum(ticks) - ticks
+        return onsets % (4 * TICKS_PER_QUARTER), np.full(len(ticks), 4 * TICKS_PER_QUARTER)
+
+    def clipped(self, stop: int) -> EncodedMelody:
+        """The first ``stop`` events."""
+        def cut(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[:stop]
+        return EncodedMelody(self.pitch[:stop], self.duration[:stop], self.harmony[:stop],
+                             self.instrument[:stop], cut(self.position), cut(self.bar))
 
 
 @dataclass(frozen=True)
@@ -47,6 +76,7 @@ class Vocabulary:
     harmony_bits: int = 12
     instrument_families: tuple[str, ...] = INSTRUMENT_FAMILIES
     drums: int = DRUMS
+    styles: tuple[str, ...] = STYLES
     _duration_ids: dict[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -87,6 +117,18 @@ class Vocabulary:
     @property
     def n_instruments(self) -> int:
         return self.drums + 1
+
+    @property
+    def n_styles(self) -> int:
+        return max(len(self.styles), 1)
+
+    def inputs(self) -> tuple[tuple[str, str, int], ...]:
+        """The model inputs of this encoding version: (name, dtype, values per event)."""
+        return INPUTS_V1 if self.version == 1 else INPUTS_V2
+
+    def style_id(self, name: str) -> int:
+        """The id of a style by name (0, "other", for anything this vocabulary lacks)."""
+        return self.styles.index(name) if name in self.styles else 0
 
     # single tokens -------------------------------------------------------------------------
     def in_range(self, pitch: int) -> bool:
@@ -143,6 +185,7 @@ class Vocabulary:
         data["durations"] = list(self.durations)
         data["duration_names"] = [DURATION_NAMES.get(d, str(d)) for d in self.durations]
         data["instrument_families"] = list(self.instrument_families)
+        data["styles"] = list(self.styles)
         data["rest_id"] = self.rest_id
         data["bos_id"] = self.bos_id
         data["duration_bos_id"] = self.duration_bos_id
@@ -175,6 +218,7 @@ class Vocabulary:
                 harmony_bits=int(data["harmony_bits"]),
                 instrument_families=tuple(data["instrument_families"]),
                 drums=int(data["drums"]),
+                styles=tuple(data.get("styles", ())) if version >= 2 else (),
             )
         except (ValueError, TypeError, KeyError) as err:
             raise VocabularyError(f"vocabulary description is incomplete ({err})") from err

@@ -107,6 +107,7 @@ class Engine:
         self.realtime = False  # whether the engine thread got real-time scheduling
         self.jam: Jam | None = None
         self._stale = False  # the predictor absorbed input since the logits were prepared
+        self._restyled = False  # the style changed since: the next note is predicted again
         self._hush = False  # a panic/release came after the note was chosen: do not sound it
 
     # control from any thread --------------------------------------------------------------
@@ -167,6 +168,9 @@ class Engine:
             self._apply_due(onset)
             if self._stop:
                 break
+            if self._restyled:
+                self._restyled = False
+                logits = self._prepare(onset)
             self._hush = False
             if logits is None:  # the deadline guard fired while preparing
                 logits, source = self._flat.predict(0), "fallback"
@@ -186,7 +190,7 @@ class Engine:
             late = self._sound(event, choice.velocity, onset)
             self._after_note(PlayedNote(onset, event.pitch, event.duration,
                                         choice.velocity, source, late))
-            self.predictor.commit(event)
+            self.predictor.commit(event, onset)
             onset += event.duration
             logits = self._prepare(onset)
         self._drain_offs(end_tick)
@@ -195,7 +199,8 @@ class Engine:
     def _prepare(self, onset: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Logits for the note at ``onset``; None when they came too late to use."""
         started = time.perf_counter()
-        logits = self.predictor.predict(self.sampler.harmony_for(onset), self.settings.instrument)
+        logits = self.predictor.predict(self.sampler.harmony_for(onset), self.settings.instrument,
+                                        onset)
         self.inference.add(time.perf_counter() - started)
         choose_at = self.tempo.time_of(onset) - self.settings.lookahead
         return None if self.clock.now() > choose_at else logits
@@ -324,6 +329,9 @@ class Engine:
                 self.settings.channel = channel
             elif change.setting == "mute":
                 self._muted = bool(change.value)
+            elif change.setting == "style":  # the model's input: from the next note on
+                self.predictor.set_style(str(change.value))
+                self._restyled = True
             elif self.jam is not None and change.setting in self.jam.settings:
                 self.jam.apply(change.setting, change.value)
             else:

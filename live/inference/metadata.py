@@ -24,8 +24,10 @@ GRAPHS = {"seed": "window", "stream": "step"}
 #: What one input position means; the same for both graphs (see training/batches.py).
 FRAME = (
     "position t holds the previous event (bos ids at the start of a melody), the harmony "
-    "(12 pitch-class bits) under event t and event t's instrument family; the outputs at t "
-    "describe event t"
+    "(12 pitch-class bits) under event t and event t's instrument family; encoding 2 adds "
+    "event t's 16th slot and beat level in the bar, the pitch ids sounding 1 and 2 bars "
+    "before it (bos: before the melody), whether the previous event repeated them, and the "
+    "style id (vocabulary.styles); the outputs at t describe event t"
 )
 
 Dim = int | str

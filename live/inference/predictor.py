@@ -7,6 +7,11 @@ Every predictor answers the same two calls, so the engine never knows which one 
   again (say after a key change) before the event is chosen;
 * ``commit(event)`` appends the chosen event, or a note the player played, to the history.
 
+Both take the event's onset (ticks from the start of the take) when the caller knows it; a
+model that reads the bar (encoding v2) needs it where events are not back to back (a jam).
+``set_style`` picks the collection a v2 model imitates (``styles`` lists them; none for the
+others).
+
 ``TheoryOnlyPredictor`` is the rule-based mode (``--model none``): flat logits, so the theory
 sampler alone decides. The ONNX predictors live in ``live/inference/onnx_predictors.py``.
 """
@@ -23,9 +28,15 @@ class Predictor(Protocol):
     name: str
     vocab: Vocabulary
 
-    def predict(self, harmony: int, instrument: int = 0) -> tuple[np.ndarray, np.ndarray]: ...
+    @property
+    def styles(self) -> tuple[str, ...]: ...
 
-    def commit(self, event: NoteEvent) -> None: ...
+    def set_style(self, name: str) -> None: ...
+
+    def predict(self, harmony: int, instrument: int = 0,
+                onset: int | None = None) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def commit(self, event: NoteEvent, onset: int | None = None) -> None: ...
 
     def reset(self) -> None: ...
 
@@ -42,10 +53,16 @@ class TheoryOnlyPredictor:
         self._pitch.setflags(write=False)
         self._duration.setflags(write=False)
 
-    def predict(self, harmony: int, instrument: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    styles: tuple[str, ...] = ()
+
+    def set_style(self, name: str) -> None:
+        raise ValueError("the theory-only mode has no styles; load a model trained with them")
+
+    def predict(self, harmony: int, instrument: int = 0,
+                onset: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         return self._pitch, self._duration
 
-    def commit(self, event: NoteEvent) -> None:
+    def commit(self, event: NoteEvent, onset: int | None = None) -> None:
         return None
 
     def reset(self) -> None:

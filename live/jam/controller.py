@@ -156,7 +156,7 @@ class JamController:
         instrument = self.engine.settings.instrument
         for onset, pitch, duration in events:
             harmony = self.engine.sampler.harmony_for(onset)
-            self.engine.predictor.commit(NoteEvent(pitch, duration, harmony, instrument))
+            self.engine.predictor.commit(NoteEvent(pitch, duration, harmony, instrument), onset)
             if observe is not None:
                 observe(pitch, duration, onset)
             if pitch is not None:

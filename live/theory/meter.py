@@ -17,28 +17,20 @@ it; the sampler reads levels from a per-bar table indexed by ``onset % bar // QU
 from __future__ import annotations
 
 import numpy as np
+from musicai.live.encoding.context import (  # one rule for the models' inputs and the sampler
+    BEAT,
+    DOWNBEAT,
+    LEVELS,
+    OFFBEAT,
+    STRONG,
+    WEAK,
+    level_at,
+    strong_beats,
+)
 from musicai.live.encoding.grid import QUANTUM
 
-LEVELS = ("downbeat", "strong", "beat", "offbeat", "weak")
-DOWNBEAT, STRONG, BEAT, OFFBEAT, WEAK = range(5)
-
-
-def strong_beats(beats_per_bar: int) -> frozenset[int]:
-    """Beat indices (0-based) that are strong: the downbeat and the secondary strong beat."""
-    if beats_per_bar >= 4 and beats_per_bar % 2 == 0:
-        return frozenset({0, beats_per_bar // 2})
-    if beats_per_bar >= 5:
-        return frozenset({0, (beats_per_bar + 1) // 2})
-    return frozenset({0})
-
-
-def level_at(tick_in_bar: int, beats_per_bar: int, beat_ticks: int) -> int:
-    """The level of one position, ``tick_in_bar`` ticks after the bar line."""
-    if tick_in_bar == 0:
-        return DOWNBEAT
-    if tick_in_bar % beat_ticks == 0:
-        return STRONG if tick_in_bar // beat_ticks in strong_beats(beats_per_bar) else BEAT
-    return OFFBEAT if tick_in_bar % (beat_ticks // 2) == 0 else WEAK
+__all__ = ["BEAT", "DOWNBEAT", "LEVELS", "OFFBEAT", "STRONG", "WEAK", "bar_levels", "level_at",
+           "strong_beats"]
 
 
 def bar_levels(beats_per_bar: int, beat_ticks: int, quantum: int = QUANTUM) -> np.ndarray:

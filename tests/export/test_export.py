@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 
 pytest.importorskip("tf2onnx")
@@ -121,8 +122,13 @@ def test_step_graph_tensors(exported: dict) -> None:
     inputs = {i.name: i.shape for i in model.session.get_inputs()}
     outputs = {o.name for o in model.session.get_outputs()}
     assert set(inputs) == {"prev_pitch", "prev_duration", "harmony", "instrument",
+                           "position", "level", "lookback_1", "lookback_2", "repeating", "style",
                            "h_in_0", "c_in_0", "h_in_1", "c_in_1"}
     assert inputs["h_in_0"] == [1, "batch", 16] and inputs["prev_pitch"] == ["batch", "time"]
+    assert inputs["repeating"] == ["batch", "time", 2]
+    gathers = [n for n in onnx.load(str(exported["stream"][0])).graph.node if n.op_type == "Gather"]
+    tables = {n.input[0] for n in gathers}
+    assert len(gathers) == 8 and len(tables) == 6  # the lookbacks share the pitch table
     assert outputs == {"pitch_logits", "duration_logits", "h_out_0", "c_out_0",
                        "h_out_1", "c_out_1"}
 

@@ -106,7 +106,7 @@ class SlowPredictor(TheoryOnlyPredictor):
         self.clock, self.seconds = clock, seconds
         self.calls = 0
 
-    def predict(self, harmony: int, instrument: int = 0):
+    def predict(self, harmony: int, instrument: int = 0, onset: int | None = None):
         self.calls += 1
         self.clock.advance(self.seconds)
         return super().predict(harmony, instrument)
@@ -152,7 +152,7 @@ def test_committed_events_reach_the_predictor() -> None:
     committed: list[NoteEvent] = []
 
     class Spy(TheoryOnlyPredictor):
-        def commit(self, event: NoteEvent) -> None:
+        def commit(self, event: NoteEvent, onset: int | None = None) -> None:
             committed.append(event)
 
     engine, _, _ = make_engine([(60, 480), (None, 480)], bars=1, predictor=Spy())

@@ -171,7 +171,7 @@ class StuckPredictor(TheoryOnlyPredictor):
         self.hung = threading.Event()
         self.release = threading.Event()
 
-    def predict(self, harmony: int, instrument: int = 0):
+    def predict(self, harmony: int, instrument: int = 0, onset: int | None = None):
         self.calls += 1
         if self.calls == 2:
             self.hung.set()

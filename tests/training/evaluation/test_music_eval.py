@@ -35,10 +35,10 @@ class PeakedPredictor:
         self.duration[self.vocab.duration_id(480)] = 0.0
         self.committed: list[NoteEvent] = []
 
-    def predict(self, harmony: int, instrument: int = 0):
+    def predict(self, harmony: int, instrument: int = 0, onset: int | None = None):
         return self.pitch, self.duration
 
-    def commit(self, event: NoteEvent) -> None:
+    def commit(self, event: NoteEvent, onset: int | None = None) -> None:
         self.committed.append(event)
 
     def reset(self) -> None:
