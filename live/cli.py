@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from musicai.live import render
+from musicai.live.encoding.vocab import STYLES
 from musicai.live.errors import MusicAIError
 from musicai.live.jam.options import add_jam_arguments, jam_options
 from musicai.live.midi.discovery import BACKENDS
@@ -77,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how much earlier bars and phrases come back (0: never; default 0.7)")
     p.add_argument("--density", type=float, default=6.5, metavar="N",
                    help="notes per bar the rhythm aims at, 1..16, or 0 for off (default 6.5)")
+    p.add_argument("--style", default=None, choices=STYLES,
+                   help="the collection a model trained with styles imitates: bach (chorale "
+                   "voices), essen (folk songs), oneills, ryans, airds (fiddle tunes), or any "
+                   "(the whole mix, the default)")
     p.add_argument("--channel", type=_channel, default=1, help="MIDI channel 1..16")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: a new one, "
                    "printed and written into the take)")
@@ -115,7 +120,7 @@ def options_from(args: argparse.Namespace) -> Options:
         direction=args.direction, temperature=args.temperature, progression=args.progression,
         form=args.form, repeat=args.repeat, density=args.density,
         channel=args.channel - 1, seed=seed, bars=args.bars, record=args.record,
-        jam=jam_options(args), primer=primer,
+        jam=jam_options(args), primer=primer, style=args.style,
         headless=rendering or args.headless or not (sys.stdout.isatty() and sys.stderr.isatty()),
         **tui_options(args),
     ).checked()

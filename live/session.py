@@ -67,6 +67,7 @@ class Options:
     script: Path | None = None  # live-coding file, re-applied on save (livecode/script_watch.py)
     takes: Path = Path(".")  # folder for takes the screen's r key records
     primer: Primer | None = None  # a melody to continue (--primer), already read
+    style: str | None = None  # the collection a v2 model imitates (--style)
 
     def checked(self) -> Options:
         """Raise the first problem (TheoryError, SamplerError, TempoError, ...) as one line."""
@@ -104,6 +105,8 @@ def build(options: Options, predictor: Predictor | None = None) -> Parts:
         predictor, note = choose_predictor(options.model)
     else:
         predictor.reset()
+    if options.style is not None:
+        choose_style(predictor, options.style)
     sampler = build_sampler(options)
     settings = EngineSettings(bpm=options.bpm, channel=options.channel, bars=options.bars,
                               clock_out=options.jam.clock_out)
@@ -111,6 +114,14 @@ def build(options: Options, predictor: Predictor | None = None) -> Parts:
         feed(options.primer, predictor, sampler, settings.instrument)
         settings.start = options.primer.end
     return Parts(predictor, sampler, settings, note)
+
+
+def choose_style(predictor: Predictor, style: str) -> None:
+    try:
+        predictor.set_style(style)
+    except ValueError as err:
+        raise ModelFileError(getattr(predictor, "name", "model"),
+                             f"--style {style}: {err}") from err
 
 
 def choose_predictor(model: str | None) -> tuple[Predictor, str | None]:

@@ -101,6 +101,9 @@ def _context(melodies: Sequence[Melody], vocab: Vocabulary) -> dict[str, np.ndar
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+STYLE_DROPOUT = 0.2  # training sequences whose style input says "any" (id 0)
+
+
 class _PlannedBatches(keras.utils.PyDataset):
     """Examples = (unit, shift) pairs, reshuffled each epoch; units are windows or chunks."""
 
@@ -134,6 +137,7 @@ class _PlannedBatches(keras.utils.PyDataset):
         else:
             order = np.arange(len(units))
         self.plan_units, self.plan_shift = units[order], shift[order]
+        self.plan_any = (self.rng.random(len(order)) < STYLE_DROPOUT) if self.shuffle else None
 
     def __len__(self) -> int:
         steps = math.ceil(len(self.plan_units) / self.batch_size)
@@ -151,6 +155,15 @@ class _PlannedBatches(keras.utils.PyDataset):
         lo = i * self.batch_size
         return self.plan_units[lo:lo + self.batch_size], self.plan_shift[lo:lo + self.batch_size]
 
+    def _hide_styles(self, i: int, inputs: dict) -> dict:
+        """The planned share of examples with their style hidden (what "any" learns from)."""
+        if self.plan_any is not None and "style" in inputs:
+            lo = i * self.batch_size
+            hidden = self.plan_any[lo:lo + self.batch_size]
+            inputs["style"] = np.where(hidden.reshape(-1, *[1] * (inputs["style"].ndim - 1)),
+                                       0, inputs["style"]).astype(np.int32)
+        return inputs
+
 
 class WindowBatches(_PlannedBatches):
     """Seed training: a window of frames -> the event at its last position."""
@@ -167,7 +180,7 @@ class WindowBatches(_PlannedBatches):
         units, shift = self._slice(i)
         index = self.window_start[units][:, None] + np.arange(self.window)[None, :]
         inputs, targets = self.frames.gather(index, shift[:, None])
-        return inputs, {k: v[:, -1] for k, v in targets.items()}
+        return self._hide_styles(i, inputs), {k: v[:, -1] for k, v in targets.items()}
 
 
 class SequenceBatches(_PlannedBatches):
@@ -192,4 +205,4 @@ class SequenceBatches(_PlannedBatches):
         index = self.frames.offsets[melody][:, None] + np.where(valid, pos, 0)
         inputs, targets = self.frames.gather(index, shift[:, None])
         weight = valid.astype(np.float32)
-        return inputs, targets, {"pitch": weight, "duration": weight}
+        return self._hide_styles(i, inputs), targets, {"pitch": weight, "duration": weight}

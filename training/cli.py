@@ -56,10 +56,11 @@ def build_train_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", type=int, help="LSTM units per layer")
     p.add_argument("--layers", type=int, help="stream: stacked LSTM layers")
     p.add_argument("--transpositions", type=parse_transpositions,
-                   help="augmentation shifts in semitones, e.g. '-3..3' (default) or '0'")
+                   help="augmentation shifts in semitones, e.g. '-5..6' (default: all 12 "
+                        "keys) or '0'")
     p.add_argument("--augment", choices=("random", "all"),
                    help="random: one shift per example per epoch (default); all: every shift")
-    p.add_argument("--val-fraction", type=float, help="share of pieces held out (default 0.1)")
+    p.add_argument("--val-fraction", type=float, help="share of tunes held out (default 0.1)")
     p.add_argument("--steps-per-epoch", type=int, help="cap batches per epoch (a time budget)")
     p.add_argument("--validation-steps", type=int,
                    help="cap validation batches: a fixed random sample of held-out examples")

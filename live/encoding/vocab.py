@@ -24,8 +24,10 @@ from musicai.live.errors import EncodingError, VocabularyError
 ENCODING_VERSION = 2
 SUPPORTED_VERSIONS = (1, 2)
 
-#: The collections a v2 model tells apart (its ``style`` input); 0 is anything else.
-STYLES = ("other", "bach", "essen", "oneills", "ryans", "airds")
+#: The collections a v2 model tells apart (its ``style`` input). 0, "any", is no collection in
+#: particular: melodies from other folders, and a fifth of the training sequences with their
+#: style hidden, so "any" plays the model's whole mix.
+STYLES = ("any", "bach", "essen", "oneills", "ryans", "airds")
 
 #: Model inputs per encoding version: (name, dtype, values per event). Inputs are fed by name,
 #: so a v1 model file still plays (the predictors feed what its graph asks for).
@@ -127,7 +129,7 @@ class Vocabulary:
         return INPUTS_V1 if self.version == 1 else INPUTS_V2
 
     def style_id(self, name: str) -> int:
-        """The id of a style by name (0, "other", for anything this vocabulary lacks)."""
+        """The id of a style by name (0, "any", for anything this vocabulary lacks)."""
         return self.styles.index(name) if name in self.styles else 0
 
     # single tokens -------------------------------------------------------------------------

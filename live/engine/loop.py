@@ -343,6 +343,11 @@ class Engine:
         for listener in self.change_listeners:
             listener(tick, change.setting, change.value)
 
+    def _style_name(self) -> str:
+        styles = getattr(self.predictor, "styles", ())
+        context = getattr(self.predictor, "context", None)
+        return styles[context.style] if styles and context is not None else ""
+
     # reporting ------------------------------------------------------------------------------
     def _after_note(self, note: PlayedNote) -> None:
         self.notes_played += 1
@@ -376,5 +381,6 @@ class Engine:
             realtime=self.realtime,
             message=self._message,
             predictor=getattr(self.predictor, "name", ""),
+            style=self._style_name(),
             jam=self.jam.describe() if self.jam is not None else {},
         )

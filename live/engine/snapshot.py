@@ -44,4 +44,5 @@ class EngineSnapshot:
     realtime: bool = False
     message: str = ""
     predictor: str = ""
+    style: str = ""  # the collection a v2 model imitates ("" when the model has none)
     jam: dict = field(default_factory=dict)

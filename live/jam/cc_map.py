@@ -27,6 +27,7 @@ density         2 + 6 * value / 127 notes per bar (0 -> 2, 64 -> 5, 127 -> 8); n
 form            5 zones: free, AABA, ABAC, AABB, ABAB; lands at the next phrase
 loop            4 zones: off, 1, 2, 4 bars; lands at the next bar line (a pedal: 0/127)
 mutate          value / 127 of the looped notes change on each pass
+style           5 zones: bach, essen, oneills, ryans, airds (a model of encoding 2); next note
 ==============  ======================================================================
 """
 
@@ -35,12 +36,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from musicai.live.encoding.vocab import STYLES
 from musicai.live.errors import JamError
 from musicai.live.jam.turns import MODES
 from musicai.live.theory.keys import Key
 
 TARGETS = ("temperature", "direction", "key", "jam", "mute", "repeat", "density", "form",
-           "loop", "mutate")
+           "loop", "mutate", "style")
+STYLE_ZONES = STYLES[1:]  # the collections ("other" is no one's choice)
 FORM_ZONES = ("free", "AABA", "ABAC", "AABB", "ABAB")
 LOOP_ZONES = (0, 1, 2, 4)
 DIRECTIONS = ("down", "none", "auto", "up")
@@ -138,4 +141,6 @@ def value_for(target: str, value: int, key: Key) -> tuple[str, object, str]:
         return "loop", LOOP_ZONES[value // 32], "bar"
     if target == "mutate":
         return "mutate", round(value / 127, 3), "note"
+    if target == "style":
+        return "style", STYLE_ZONES[value * len(STYLE_ZONES) // 128], "note"
     raise JamError(f"unknown CC target {target!r}; use one of {', '.join(TARGETS)}")

@@ -10,6 +10,7 @@ import difflib
 import re
 from collections.abc import Callable
 
+from musicai.live.encoding.vocab import STYLES
 from musicai.live.engine.commands import WHEN, Action, Change, Command
 from musicai.live.engine.tempo import MAX_BPM, MIN_BPM, check_bpm
 from musicai.live.errors import MusicAIError
@@ -222,6 +223,23 @@ def _set(args, ctx, when, col):
     return [Change(name, value, when)], ctx
 
 
+def _style(args, ctx, when, col):
+    token = _one(args, col, "style")
+    name = token[0].lower()
+    step = _STEPS.get(name)
+    if step is not None:  # style next / prev: around the collections
+        at = (STYLE_CYCLE.index(ctx.style) if ctx.style in STYLE_CYCLE
+              else -1 if step > 0 else 0)  # from none chosen: next is the first, prev the last
+        name = STYLE_CYCLE[(at + step) % len(STYLE_CYCLE)]
+    if name not in STYLES:
+        raise _Bad(f"style {token[0]} is not one of {', '.join(STYLES)}, next or prev",
+                   token[1])
+    return [Change("style", name, when)], dataclasses.replace(ctx, style=name)
+
+
+STYLE_CYCLE = STYLES[1:]  # the collections, for next / prev
+
+
 #: name -> (handler, what it takes); the order is the order help and completion list them.
 VERBS: dict[str, tuple[Handler, str]] = {
     "key": (_key, "a key like 'D minor', or next/prev/+2 around the circle of fifths"),
@@ -242,6 +260,7 @@ VERBS: dict[str, tuple[Handler, str]] = {
     "density": (_knob("density", "density"), "notes per bar 1..16, or off"),
     "loop": (_loop, "replay the last N bars (1..16), or off"),
     "mutate": (_knob("mutate", "mutate"), "share of looped notes changed each pass, 0..1"),
+    "style": (_style, f"the collection a style-trained model imitates: {', '.join(STYLES)}"),
     "set": (_set, "any sampler setting and a value, e.g. set contour 2"),
 }
 ALIASES = {"direction": "dir", "temperature": "temp", "tempo": "bpm", "progression": "prog",
@@ -251,8 +270,8 @@ ARGUMENTS: dict[str, tuple[str, ...]] = {
     "key": ("next", "prev"), "mode": (*MODES, "next", "prev"), "dir": DIRECTIONS,
     "prog": ("default", "I-IV-V-I", "ii-V-I", "I-V-vi-IV", "i-iv-v-i"),
     "jam": ("call-response", "off"), "form": FORMS, "loop": ("1", "2", "4", "off"),
-    "density": ("4", "6.5", "8", "off"), "set": tuple(f.name for f in dataclasses.fields(
-        SamplerSettings)),
+    "density": ("4", "6.5", "8", "off"), "style": (*STYLES, "next", "prev"),
+    "set": tuple(f.name for f in dataclasses.fields(SamplerSettings)),
 }
 MARKS = tuple("@" + w for w in WHEN)
 

@@ -24,6 +24,7 @@ class Context:
     form: str = DEFAULTS.form
     repeat: float = DEFAULTS.repeat
     density: float = DEFAULTS.density
+    style: str = ""  # the model's style ("" until one is chosen)
 
 
 

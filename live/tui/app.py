@@ -75,6 +75,7 @@ class LiveApp(Commanding, App[None]):
         _key("D", "density +1", "dens+", show=False),
         _key("l", "loop 2 @bar", "loop 2", show=False),
         _key("L", "loop off", "loop off", show=False),
+        _key("s", "style next", "style", show=False),
         Binding("r", "record", "rec"),
         Binding("colon", "open_line", "command", key_display=":", priority=True),
         Binding("q", "quit", "quit"),

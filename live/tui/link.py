@@ -170,6 +170,7 @@ def start_context(options: object) -> Context:
     """What relative commands in the script's first version start from."""
     return Context(key=Key.parse(options.key), temperature=options.temperature,
                    form=options.form, repeat=options.repeat, density=options.density,
+                   style=options.style or "",
                    bpm=options.bpm, direction=options.direction)
 
 

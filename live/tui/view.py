@@ -95,6 +95,9 @@ def performance(snapshot: object, recording: str = "") -> Text:
     if recording:
         text.append(f"  ● REC {recording}", "bold red")
     text.append("\n").append_text(form_line(described))
+    style = getattr(snapshot, "style", "")
+    if style:
+        text.append("  Style ", "dim").append(style, "bold")
     return text
 
 

@@ -126,6 +126,16 @@ def test_render_flag_mistakes_are_one_line(tmp_path: Path, args: tuple[str, ...]
     assert not (tmp_path / "x.mid").exists()
 
 
+def test_a_style_the_model_lacks_is_one_line(tmp_path: Path) -> None:
+    done = render(str(tmp_path / "x.mid"), "--model", "none", "--style", "bach")
+    assert done.returncode == 1, done.stderr
+    assert "--style bach: the theory-only mode has no styles" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "x.mid").exists()
+    wrong = render(str(tmp_path / "x.mid"), "--style", "polka")
+    assert wrong.returncode == 2 and "invalid choice: 'polka'" in wrong.stderr
+
+
 def test_primer_is_continued_in_its_key_on_its_own_track(tmp_path: Path) -> None:
     primer = primer_file(tmp_path / "tune.mid")
     out = tmp_path / "answer.mid"

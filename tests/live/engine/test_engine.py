@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from musicai.live.encoding import NoteEvent, Vocabulary
 from musicai.live.engine.clock import ManualClock
@@ -159,3 +160,39 @@ def test_committed_events_reach_the_predictor() -> None:
     engine.run()
     assert [(e.pitch, e.duration, e.harmony) for e in committed] == [
         (60, 480, 0b1001_0001), (None, 480, 0b1001_0001)] * 2
+
+
+def test_a_style_change_is_predicted_again_for_the_very_next_note() -> None:
+    """The logits of the next note were made before the change; the engine asks again, so
+    the note after a style command already hears the new style, and onsets reach the model."""
+    asked: list[tuple[str, int | None]] = []
+    chosen_with: list[float] = []
+
+    class Styled(TheoryOnlyPredictor):
+        styles = ("any", "bach", "essen")
+        style = "any"
+
+        def set_style(self, name: str) -> None:
+            if name not in self.styles:
+                raise ValueError(f"no style {name!r}")
+            self.style = name
+
+        def predict(self, harmony: int, instrument: int = 0, onset: int | None = None):
+            asked.append((self.style, onset))
+            pitch = np.full(self.vocab.n_pitches, float(self.styles.index(self.style)),
+                            np.float32)
+            return pitch, np.zeros(self.vocab.n_durations, np.float32)
+
+    class Recording(ScriptedSampler):
+        def choose(self, pitch_logits, duration_logits, onset_tick):
+            chosen_with.append(float(pitch_logits[0]))
+            return super().choose(pitch_logits, duration_logits, onset_tick)
+
+    engine, _, _ = make_engine([(60, 480)], bars=1, predictor=Styled())
+    engine.sampler = Recording([(60, 480)])
+    engine.listeners.append(lambda note: engine.send(Change("style", "bach"))
+                            if note.onset == 480 else None)
+    engine.run()
+    assert chosen_with == [0.0, 0.0, 1.0, 1.0]  # the third note already plays bach
+    assert [onset for _, onset in asked][:3] == [0, 480, 960]
+    assert ("bach", 960) in asked

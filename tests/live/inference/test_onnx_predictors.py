@@ -53,7 +53,7 @@ def keras_probabilities(checkpoint: Path, events: list) -> tuple[np.ndarray, np.
 
     loaded = load_checkpoint(checkpoint)
     model, config = loaded.model, loaded.config
-    vocab = Vocabulary()
+    vocab = config.model.vocabulary()
     frames = Frames([Melody("m", "0" * 64, vocab.encode(events))], vocab)
     inputs, _ = frames.gather(np.arange(len(events))[None, :], np.zeros((1, 1), np.int64))
     if config.model.arch == "stream":
@@ -152,3 +152,56 @@ def test_a_corrupt_model_file_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelFileError) as err:
         load_predictor(bad)
     assert "default.onnx" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_style_input_follows_set_style(models: dict, melody: list) -> None:
+    """``set_style`` feeds the style id the model learned, from the next event on."""
+    from musicai.training.batches import Frames
+    from musicai.training.checkpoint import load_checkpoint
+    from musicai.training.dataset import Melody
+
+    checkpoint, path = models["stream"]
+    vocab = Vocabulary()
+    frames = Frames([Melody("oneills/m.mid#1", "0" * 64, vocab.encode(melody))], vocab)
+    inputs, _ = frames.gather(np.arange(len(melody))[None, :], np.zeros((1, 1), np.int64))
+    assert set(inputs["style"].ravel().tolist()) == {vocab.style_id("oneills")}
+    expected = np.asarray(load_checkpoint(checkpoint).model.predict_on_batch(inputs)["pitch"])[0]
+    predictor = load_predictor(path)
+    assert predictor.styles == vocab.styles
+    plain = softmax(predictor.predict(melody[0].harmony)[0])
+    predictor.set_style("oneills")
+    for t, event in enumerate(melody[:16]):
+        pitch, _ = predictor.predict(event.harmony, event.instrument)
+        np.testing.assert_allclose(softmax(pitch), expected[t], atol=1e-5)
+        predictor.commit(event)
+    assert not np.allclose(plain, expected[0], atol=1e-6)  # the style input is not ignored
+
+
+def test_an_unknown_style_is_one_line(models: dict) -> None:
+    predictor = load_predictor(models["stream"][1])
+    with pytest.raises(ValueError, match="no style 'polka'; this model knows any, bach"):
+        predictor.set_style("polka")
+
+
+def test_a_v1_model_file_still_plays_under_v1(tmp_path: Path, melody: list) -> None:
+    """Encoding 1 (no bar context, no style): fed as before, and it says it has no styles."""
+    from musicai.export.convert import ExportOptions, export
+    from musicai.live.inference.model_file import open_model
+    from musicai.training.train import train
+
+    config = make_config("stream", "tiny", epochs=1, encoding=1)
+    train(DATA, tmp_path / "v1", config, cache_dir=tmp_path / "cache", verbose=0)
+    export(tmp_path / "v1", tmp_path / "v1.onnx", ExportOptions())
+    model = open_model(tmp_path / "v1.onnx")
+    assert model.metadata.vocabulary.version == 1
+    assert {t.name for t in model.metadata.inputs} == {"prev_pitch", "prev_duration",
+                                                       "harmony", "instrument"}
+    pitch_ref, _ = keras_probabilities(tmp_path / "v1", melody)
+    predictor = load_predictor(tmp_path / "v1.onnx")
+    assert predictor.styles == ()
+    with pytest.raises(ValueError, match="no styles"):
+        predictor.set_style("bach")
+    for t, event in enumerate(melody[:12]):
+        pitch, _ = predictor.predict(event.harmony, event.instrument)
+        np.testing.assert_allclose(softmax(pitch), pitch_ref[t], atol=1e-5)
+        predictor.commit(event)

@@ -101,6 +101,9 @@ def test_form_controls_have_their_ranges_and_boundaries() -> None:
     assert [value_for(t, 64, key)[2] for t in ("repeat", "density", "form", "loop", "mutate")] == [
         "bar", "bar", "phrase", "bar", "note"]
     assert parse_cc("repeat=30,density=31,form=32,loop=64,mutate=65").target(64) == "loop"
+    assert [value_for("style", v, key)[1] for v in (0, 26, 52, 77, 127)] == [
+        "bach", "essen", "oneills", "ryans", "airds"]
+    assert value_for("style", 0, key)[2] == "note"
 
 
 def test_controllers_steer_the_engine_coalesced_per_target() -> None:

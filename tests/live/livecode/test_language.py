@@ -41,6 +41,10 @@ from musicai.live.theory.keys import Key
     ("set contour 2", [Change("contour", 2.0)]),
     ("set max_repeats 2", [Change("max_repeats", 2)]),
     ("SET Contour 2", [Change("contour", 2.0)]),
+    ("style oneills", [Change("style", "oneills")]),
+    ("style Bach @bar", [Change("style", "bach", "bar")]),
+    ("style next", [Change("style", "bach")]),
+    ("style prev", [Change("style", "airds")]),
 ])
 def test_each_command(line: str, commands: list) -> None:
     parsed = parse(line)
@@ -67,6 +71,11 @@ def test_statements_build_on_each_other() -> None:
                    Context(temperature=0.5))
     assert [c.value for c in parsed.commands] == ["D minor", "D dorian", "A dorian", 0.7, 0.9]
     assert parsed.context.key == Key.parse("A dorian") and parsed.context.temperature == 0.9
+
+
+def test_styles_go_round_the_collections() -> None:
+    parsed = parse("style next; style next; style airds; style next", Context(style="essen"))
+    assert [c.value for c in parsed.commands] == ["oneills", "ryans", "airds", "bach"]
 
 
 def test_relative_values_stay_in_range() -> None:
@@ -98,6 +107,7 @@ def test_relative_values_stay_in_range() -> None:
     ("set velocity loud", 14, "set needs a number"),
     ("jam !!", 5, "jam needs a mode name"),
     ("dir up; bpm x", 13, "bpm needs a number"),
+    ("style polka", 7, "style polka is not one of any, bach, essen, oneills, ryans, airds"),
 ])
 def test_bad_lines_are_values_with_a_column(line: str, column: int, words: str) -> None:
     parsed = parse(line)
