@@ -109,13 +109,14 @@ class _PlannedBatches(keras.utils.PyDataset):
 
     def __init__(self, frames: Frames, unit_melody: np.ndarray, *, batch_size: int,
                  shifts: Sequence[int], augment: str, shuffle: bool, seed: int,
-                 max_steps: int = 0) -> None:
+                 max_steps: int = 0, multiple: int = 1) -> None:
         super().__init__()
         self.frames, self.unit_melody = frames, unit_melody
         self.batch_size, self.shuffle, self.max_steps = batch_size, shuffle, max_steps
         self.seed = seed
         self.shifts = np.asarray(shifts if shifts else (0,), dtype=np.int64)
         self.augment = augment
+        self.multiple = multiple  # data parallel: every batch splits evenly over the devices
         self.rng = np.random.default_rng(seed)
         self._allowed = frames.allowed(self.shifts)[unit_melody]
         self._plan()
@@ -136,6 +137,9 @@ class _PlannedBatches(keras.utils.PyDataset):
             order = np.sort(sample[: self.max_steps * self.batch_size])
         else:
             order = np.arange(len(units))
+        partial = len(order) % self.batch_size
+        if self.multiple > 1 and partial % self.multiple:  # the last batch must split evenly
+            order = order[: len(order) - partial % self.multiple]
         self.plan_units, self.plan_shift = units[order], shift[order]
         self.plan_any = (self.rng.random(len(order)) < STYLE_DROPOUT) if self.shuffle else None
 

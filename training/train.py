@@ -74,7 +74,7 @@ def create_output(out: Path) -> None:
 
 
 def make_batches(config: TrainConfig, train: list[Melody], valid: list[Melody],
-                 vocab: Vocabulary) -> tuple:
+                 vocab: Vocabulary, devices: int = 1) -> tuple:
     """Training and validation datasets for the configured architecture."""
     model = config.model
     longest = max(len(m) for m in train + valid)
@@ -83,7 +83,10 @@ def make_batches(config: TrainConfig, train: list[Melody], valid: list[Melody],
             f"the window ({model.window} events) is longer than every melody (the longest has "
             f"{longest}); use --window {longest} or less"
         )
-    common = {"batch_size": config.batch_size, "seed": config.seed}
+    if config.batch_size % devices:
+        raise UsageError(f"--batch-size {config.batch_size} does not split over {devices} "
+                         f"devices; use a multiple of {devices}")
+    common = {"batch_size": config.batch_size, "seed": config.seed, "multiple": devices}
     train_frames, valid_frames = Frames(train, vocab), Frames(valid, vocab)
     if model.arch == "seed":
         fit = WindowBatches(train_frames, model.window, shifts=config.transpositions,
@@ -142,7 +145,8 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     vocab = config.model.vocabulary()
     corpus = load_folder(Path(data), vocab, min_notes=config.min_notes, cache_dir=cache_dir)
     train_set, valid_set = split_by_piece(corpus, config.validation_fraction)
-    fit, val, per_epoch = make_batches(config, train_set, valid_set, vocab)
+    devices = _use_all_devices() if data_parallel else 1
+    fit, val, per_epoch = make_batches(config, train_set, valid_set, vocab, devices)
     create_output(out)
 
     import keras
@@ -150,8 +154,6 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     from musicai.training.models import build_model, compile_model
 
     keras.utils.set_random_seed(config.seed)
-    if data_parallel:
-        _use_all_devices()
     model = compile_model(build_model(config, vocab), config)
     initial_epoch = 0
     if resume:
@@ -232,7 +234,8 @@ def terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _use_all_devices() -> None:
+def _use_all_devices() -> int:
+    """Spread batches over every device (Keras DataParallel, JAX backend); how many."""
     import keras
 
     devices = keras.distribution.list_devices()
@@ -242,6 +245,7 @@ def _use_all_devices() -> None:
             f"{len(devices)} on {keras.backend.backend()}); drop the flag"
         )
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    return len(devices)
 
 
 def _epochs_done(history_csv: Path) -> int:
