@@ -20,6 +20,7 @@ from musicai.live.errors import MusicAIError
 from musicai.live.sampler.settings import SamplerSettings
 from musicai.live.theory.keys import Key
 from musicai.training.errors import MissingExtraError, UsageError
+from musicai.training.evaluation import all_keys
 from musicai.training.evaluation.grid import grid, load_models, run_grid
 from musicai.training.evaluation.reference import load_reference
 from musicai.training.evaluation.report import write
@@ -140,6 +141,7 @@ def evaluate(args: argparse.Namespace, argv: list[str]) -> int:
                                        progress=not args.quiet and sys.stderr.isatty())
         except MusicAIError as err:
             say(f"no human reference: {err}")
+    twelve = all_keys.key_rows(all_keys.play_all_keys(predictors, args.bars, args.seed))
     results = Results(played, reference)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -150,9 +152,10 @@ def evaluate(args: argparse.Namespace, argv: list[str]) -> int:
         setup.append(f"human reference: {len(reference.melodies)} of {reference.held_out} "
                      f"held-out melodies ({reference.pieces} pieces) of {args.data}")
     report = build_report(results, "musicai-eval " + shlex.join(argv), setup, out)
+    report.sections.append(all_keys.section(twelve, args.bars))
     add_extras(report, args, list(predictors) or models, out)
     write(report, out / "RESULTS.md")
-    write_summary(results, out / "summary.json")
+    write_summary(results, out / "summary.json", twelve)
     say(f"{len(played)} takes; wrote {out / 'RESULTS.md'}")
     return 0
 
@@ -186,7 +189,7 @@ def add_extras(report, args: argparse.Namespace, models: list[str], out: Path) -
                             f"`MUSICAI_BENCH_SAMPLES={bench} make bench`")
 
 
-def write_summary(results: Results, path: Path) -> None:
+def write_summary(results: Results, path: Path, twelve: list[dict] | None = None) -> None:
     """The summary rows as JSON (NaN as null), for tools and tests."""
     def clean(row: dict) -> dict:
         return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
@@ -195,6 +198,7 @@ def write_summary(results: Results, path: Path) -> None:
                    for labels, row in rows]
             for name, rows in (("summary", results.summary_rows()),
                                ("directions", results.direction_rows()))}
+    data["all_keys"] = twelve or []
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n")
     tmp.replace(path)

@@ -30,6 +30,7 @@ class Report:
     headline: list[str] = field(default_factory=list)
     figures: list[tuple[str, str]] = field(default_factory=list)  # (title, file name)
     notes: list[str] = field(default_factory=list)
+    sections: list[list[str]] = field(default_factory=list)  # markdown, after the directions
 
 
 def cell(name: str, value: float) -> str:
@@ -141,6 +142,8 @@ def render(report: Report) -> str:
                   "from notes where the sampler applies the direction (below B♭5 for `up`, "
                   "above D4 for `down`); the mean pitch (MIDI) shows where the line sits.", ""]
         lines += [*table(["source", "T"], DIRECTION_COLUMNS, report.directions), ""]
+    for extra in report.sections:
+        lines += extra
     for title, name in report.figures:
         lines += [f"### {title}", "", f"![{title}]({name})", ""]
     if report.cells:

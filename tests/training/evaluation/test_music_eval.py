@@ -173,3 +173,21 @@ def test_cli_with_a_tiny_exported_model(tmp_path, capsys):
     assert (tmp_path / "out" / "piano-rolls.png").is_file()
     assert {row["source"] for row in rows["directions"]} >= {"tiny + theory", THEORY_ONLY}
     assert (tmp_path / "out" / "pc-tiny-raw.png").is_file()
+    twelve = rows["all_keys"]
+    assert [r["model"] for r in twelve] == [str(model)]
+    assert set(twelve[0]["in_key"]) == {"C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A",
+                                        "Bb", "B"}
+    assert twelve[0]["spread"] == pytest.approx(twelve[0]["highest"] - twelve[0]["lowest"])
+    assert "## The model alone in all 12 major keys" in (tmp_path / "out" / "RESULTS.md"
+                                                         ).read_text()
+
+
+def test_the_twelve_key_table_measures_the_key_asked_for():
+    """A model sure of middle C is in key where C is in the scale and out of it elsewhere."""
+    from musicai.training.evaluation.all_keys import key_rows, play_all_keys
+
+    rows = key_rows(play_all_keys({"peaked": PeakedPredictor()}, bars=2, seed=0))
+    shares = rows[0]["in_key"]
+    assert [name for name, share in shares.items() if share == 1.0] == [
+        "C", "Db", "Eb", "F", "G", "Ab", "Bb"]  # major keys holding C
+    assert rows[0]["lowest"] == 0.0 and rows[0]["spread"] == 1.0
