@@ -25,6 +25,7 @@ from musicai.live.livecode.script_watch import ScriptWatcher, script_chore
 from musicai.live.midi.backends import NO_MIDI, choose_backend, open_for
 from musicai.live.midi.discovery import TITLES
 from musicai.live.midi.discovery import list_ports as backend_ports
+from musicai.live.midi.jack_output import server_line
 from musicai.live.midi.take import TakeInfo, TakeRecorder, check_path
 from musicai.live.perform import perform, report
 from musicai.live.primer import Primer, feed
@@ -151,6 +152,8 @@ def list_ports(backend: str | None) -> int:
     print("\n".join(f"  {name}" for name in outputs) or "  (none)")
     print(f"{TITLES[chosen]} inputs:")
     print("\n".join(f"  {name}" for name in inputs) or "  (none)")
+    if chosen == "jack" and (line := server_line()):
+        print(line)
     return 0
 
 
@@ -185,6 +188,8 @@ def run(options: Options, link: ScreenLink | None = None) -> int:
     say(f"playing {key.name} at {options.bpm:g} bpm into {output.name} "
         f"({predictor.name}, seed {options.seed}); " + ("Ctrl-C stops" if options.headless
                                                          else "q quits"))
+    if timing := output.describe():
+        say(timing)
     if options.headless:
         if take is not None:
             engine.listeners.append(take.on_note)

@@ -272,7 +272,9 @@ class Engine:
         while timeline.owes_offs:
             tick, message = timeline.pop_off()
             when = self.tempo.time_of(tick)
-            if not self._stop:
+            if self._stop:  # stopped: the note-offs now (a frame-stamping port plays them
+                when = min(when, self.clock.now())  # at the time it is given)
+            else:
                 self.clock.wait_until(when)
             self._send(message, when)
 

@@ -17,6 +17,7 @@ from musicai.live.errors import NoMidiSystemError, PortError
 from musicai.live.midi.discovery import (
     ALSA_SEQUENCER,
     BACKENDS,
+    JACK_BACKENDS,
     TITLES,
     available,
     client,
@@ -44,6 +45,12 @@ class RtMidiOutput(OutputPort):
         self.virtual = virtual
         self._gone: OSError | None = None
 
+    def describe(self) -> str:
+        if self.backend in JACK_BACKENDS:
+            return ("JACK through rtmidi: each message at the start of the next period (up to "
+                    "one period late); --backend jack stamps every message at its frame")
+        return f"{TITLES[self.backend]}: each message sent when due"
+
     def _send(self, message: Sequence[int], when: float | None) -> None:
         import rtmidi
 
@@ -57,7 +64,7 @@ class RtMidiOutput(OutputPort):
             raise OSError(f"{TITLES[self.backend]} port {self.name!r}: {err}") from err
 
     def _close(self) -> None:
-        if self.backend == "jack":
+        if self.backend in JACK_BACKENDS:
             # Let JACK deliver the panic first: python-rtmidi holds the GIL while closing the
             # client, and closing waits for a process cycle, which stalls ~6 s when a MidiIn
             # callback in this process needs the GIL for that cycle's messages.
@@ -97,9 +104,17 @@ def choose_backend(requested: str | None, env: Mapping[str, str] = os.environ) -
     return "jack" if available("jack") else None
 
 
-def open_output(backend: str, port: str | None) -> RtMidiOutput:
+def open_output(backend: str, port: str | None) -> OutputPort:
     """Open ``port`` (exact, then substring match) or create a virtual port of that name;
-    no ``port``: a virtual port called "MusicAI". PortError names the port and the way out."""
+    no ``port``: a virtual port called "MusicAI". PortError names the port and the way out.
+    On JACK the port is JACK-Client's, frame-stamped (``jack_output.py``)."""
+    if backend == "jack":
+        try:
+            from musicai.live.midi.jack_output import JackOutput
+        except OSError as err:  # JACK-Client found no libjack
+            raise PortError(f"JACK: the JACK library is missing ({err}); install libjack "
+                            "(jackd2) or use --backend jack-rtmidi") from err
+        return JackOutput(port)
     midi = client(backend, "out", CLIENT)
     try:
         return _open(midi, backend, port)
@@ -128,7 +143,7 @@ def _open(midi: object, backend: str, port: str | None) -> RtMidiOutput:
     except rtmidi.RtMidiError as err:
         raise PortError(f"{title}: cannot open port {wanted!r} ({err}); "
                         f"{way_out(backend)}") from err
-    full = f"{CLIENT}:{wanted}" if backend == "jack" else wanted
+    full = f"{CLIENT}:{wanted}" if backend in JACK_BACKENDS else wanted
     return RtMidiOutput(midi, full, backend, virtual=True)
 
 

@@ -16,8 +16,13 @@ from collections.abc import Iterator, Sequence
 from musicai.live.errors import PortError
 
 #: ``--backend`` names -> python-rtmidi API names (``rtmidi.get_api_name``).
-BACKENDS: dict[str, str] = {"alsa": "alsa", "jack": "jack", "coremidi": "core", "winmm": "winmm"}
-TITLES = {"alsa": "ALSA", "jack": "JACK", "coremidi": "CoreMIDI", "winmm": "Windows MM"}
+#: ``jack`` plays out through JACK-Client (frame-stamped, ``jack_output.py``) and reads input
+#: through rtmidi's JACK API; ``jack-rtmidi`` is rtmidi's JACK API for both (the fallback).
+BACKENDS: dict[str, str] = {"alsa": "alsa", "jack": "jack", "jack-rtmidi": "jack",
+                            "coremidi": "core", "winmm": "winmm"}
+TITLES = {"alsa": "ALSA", "jack": "JACK", "jack-rtmidi": "JACK (rtmidi)", "coremidi": "CoreMIDI",
+          "winmm": "Windows MM"}
+JACK_BACKENDS = ("jack", "jack-rtmidi")
 ALSA_SEQUENCER = "/dev/snd/seq"
 
 
@@ -72,6 +77,8 @@ def client(backend: str, kind: str = "out", name: str = "MusicAI") -> object:
 def way_out(backend: str) -> str:
     return {
         "jack": "start a JACK server (jackd -d dummy, or qjackctl) or choose --backend alsa",
+        "jack-rtmidi": "start a JACK server (jackd -d dummy, or qjackctl) or choose "
+                       "--backend alsa",
         "alsa": "load the ALSA sequencer (modprobe snd-seq) or use --backend jack",
         "coremidi": "check Audio MIDI Setup (enable the IAC Driver)",
         "winmm": "install loopMIDI and create a port, then use --port",

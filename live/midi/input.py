@@ -22,7 +22,7 @@ import threading
 import time
 
 from musicai.live.errors import PortError
-from musicai.live.midi.discovery import TITLES, client, match_port, way_out
+from musicai.live.midi.discovery import JACK_BACKENDS, TITLES, client, match_port, way_out
 from musicai.live.midi.inbox import Inbox
 
 POLL = 0.001  # seconds between looks at rtmidi's queue
@@ -56,7 +56,8 @@ class InputListener:
             midi.ignore_types(sysex=True, timing=not self.inbox.clock, active_sense=True)
             if index is None:
                 midi.open_virtual_port(self.wanted)
-                self.name = f"{CLIENT}:{self.wanted}" if self.backend == "jack" else self.wanted
+                self.name = (f"{CLIENT}:{self.wanted}" if self.backend in JACK_BACKENDS
+                             else self.wanted)
                 self.virtual = True
             else:
                 midi.open_port(index, "in")

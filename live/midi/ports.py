@@ -65,6 +65,10 @@ class OutputPort:
             self.closed = True
             self._close()
 
+    def describe(self) -> str:
+        """One line on how this port times what it sends (the start-up summary shows it)."""
+        return ""
+
     @property
     def sounding(self) -> frozenset[tuple[int, int]]:
         """(channel, pitch) pairs this port has turned on and not yet off."""

@@ -34,6 +34,12 @@ class PortWatch:
 
     def check(self) -> bool:
         """False (and the port marked gone) once the destination is no longer listed."""
+        connected = getattr(self.output, "connected", None)
+        if connected is not None:  # JACK-Client knows its own connections
+            if connected():
+                return True
+            self.output.mark_gone("disappeared (unplugged, or its program quit)")
+            return False
         if self._probe is None or not isinstance(self.output, RtMidiOutput):
             return True
         if _stable(self.output.name) in {_stable(n) for n in self._probe.get_ports()}:

@@ -24,6 +24,7 @@ from musicai.live.midi.backends import (
     open_output,
 )
 from musicai.live.midi.discovery import list_ports, match_port
+from musicai.live.midi.jack_output import JackOutput
 from musicai.live.midi.watch import PortWatch
 
 if TYPE_CHECKING:
@@ -108,11 +109,13 @@ def jack_ports() -> list[str]:
 
 
 @pytest.mark.jack
-def test_exact_name_opens_that_port(midi_receiver: ReceiverFactory) -> None:
+@pytest.mark.parametrize("backend", ["jack", "jack-rtmidi"])
+def test_exact_name_opens_that_port(midi_receiver: ReceiverFactory, backend: str) -> None:
     receiver = midi_receiver("exact-rx")
     midi_receiver("exact-rx-other")  # a longer name containing the first one
-    with open_output("jack", receiver.port_name) as out:
-        assert isinstance(out, RtMidiOutput) and not out.virtual
+    with open_output(backend, receiver.port_name) as out:
+        kind = JackOutput if backend == "jack" else RtMidiOutput
+        assert isinstance(out, kind) and not out.virtual
         assert out.name == receiver.port_name
         receiver.wait_for_probe(out.send)
         out.send([0x90, 60, 100])
