@@ -56,6 +56,11 @@ class PortError(MusicAIError, OSError):
     """A MIDI port or backend that cannot be used: names the port/backend and the way out."""
 
 
+class ServerStoppedError(PortError):
+    """The MIDI server itself went away mid-performance (JACK quit); the message is the whole
+    line, since it is about the server, not the port."""
+
+
 class NoMidiSystemError(PortError):
     """No MIDI system on this machine (no ALSA sequencer, no JACK server, no CoreMIDI)."""
 

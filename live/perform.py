@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from musicai.live.engine.loop import Engine
+from musicai.live.errors import ServerStoppedError
 from musicai.live.headless import NotePrinter
 from musicai.live.midi.signals import StopSignals, stop_on_signals, switch_interval
 from musicai.live.midi.take import TakeRecorder
@@ -115,6 +116,8 @@ def _judge(engine: Engine, take: TakeRecorder | None, thread: threading.Thread,
            outcome: Outcome) -> None:
     if thread.is_alive():
         outcome.status, outcome.problem = 1, "the engine did not stop in time; notes silenced"
+    elif isinstance(engine.output.lost, ServerStoppedError):
+        outcome.status, outcome.problem = 1, str(engine.output.lost)
     elif engine.output.lost is not None:
         outcome.status = 1
         outcome.problem = f"output port {engine.output.name!r} lost ({engine.output.lost})"

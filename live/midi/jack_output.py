@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Sequence
 
-from musicai.live.errors import PortError
+from musicai.live.errors import PortError, ServerStoppedError
 from musicai.live.midi.discovery import match_port
 from musicai.live.midi.ports import OutputPort
 
@@ -140,6 +140,11 @@ class JackOutput(OutputPort):
         self.name = names[index]
 
     @property
+    def own_port(self) -> str:
+        """Our JACK port's full name (what a patchbay connects from)."""
+        return self._port.name
+
+    @property
     def latency(self) -> float:
         """Seconds from a message's due time to the frame it sounds at."""
         return self.latency_frames / self.rate
@@ -150,7 +155,15 @@ class JackOutput(OutputPort):
                 "at its frame")
 
     def connected(self) -> bool:
-        return self.virtual or self._port.number_of_connections > 0
+        """Whether the destination still exists (a virtual port always does). A performer
+        re-patching in qjackctl is not a loss; the destination's program quitting is."""
+        if self.virtual or self._gone is not None:
+            return self._gone is None
+        try:
+            self._client.get_port_by_name(self.name)
+        except Exception:  # jack.JackError: no such port any more
+            return False
+        return True
 
     # the engine's side ----------------------------------------------------------------------
     def _send(self, message: Sequence[int], when: float | None) -> None:
@@ -221,7 +234,10 @@ class JackOutput(OutputPort):
         self.cycles += 1
 
     def _shutdown(self, status: object, reason: str) -> None:
-        self._gone = OSError(f"JACK server stopped ({reason.strip() or 'no reason given'})")
+        why = reason.strip().rstrip(".") or "no reason given"
+        self._gone = ServerStoppedError(
+            f"JACK server stopped while playing ({why}); start JACK again and rerun "
+            "musicai-live (the DAW's JACK connections need restoring too)")
         self.lost = self._gone
         self._drained.set()
 

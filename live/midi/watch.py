@@ -4,8 +4,10 @@ JACK and ALSA keep accepting messages for a destination that no longer exists, s
 would play on into nothing. Once a second the main thread lists the destinations through a
 separate client (never the one the engine sends on: ALSA handles are not thread-safe) and,
 when ours is missing, marks the port gone: the engine's next send fails and the run stops
-with one line. Known limit: a JACK server that dies is not seen (python-rtmidi's port list
-goes stale and sends still succeed); nothing can sound through a dead server anyway.
+with one line. A JACK-Client port (``--backend jack``) answers for itself: its client looks
+the destination up by name, and JACK's shutdown callback reports a server that stops (one
+line, status 1). Known limit, ``--backend jack-rtmidi`` only: a JACK server that dies is not
+seen (python-rtmidi's port list goes stale and sends still succeed).
 """
 
 from __future__ import annotations
