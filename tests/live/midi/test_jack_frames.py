@@ -37,21 +37,21 @@ pytestmark = pytest.mark.jack
 class Server:
     """A private jackd of its own (so the shared test server's period stays 64)."""
 
-    def __init__(self, period: int) -> None:
+    def __init__(self, rate: int, period: int) -> None:
         # 20 characters, like tools/with-jack.sh's names (jack_lsp 1.9.21 crashes on some
         # lengths), and musicai-test-* so tools/jack-gc.sh may reclaim a slot it leaves.
         self.name = f"musicai-test-{9_000_000 + os.getpid() % 1_000_000:07d}"
         self.env = dict(os.environ, JACK_DEFAULT_SERVER=self.name, JACK_NO_START_SERVER="1",
                         JACK_NO_AUDIO_RESERVATION="1")
         self.proc = subprocess.Popen(
-            ["jackd", "-n", self.name, "--no-realtime", "-d", "dummy", "-r", str(RATE),
+            ["jackd", "-n", self.name, "-S", "--no-realtime", "-d", "dummy", "-r", str(rate),
              "-p", str(period)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=self.env)
         deadline = time.monotonic() + 10
         while subprocess.run(["jack_lsp"], env=self.env, capture_output=True).returncode != 0:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                pytest.fail(f"jackd -n {self.name} -p {period} did not start")
+                pytest.fail(f"jackd -n {self.name} -r {rate} -p {period} did not start")
             time.sleep(0.05)
 
     def stop(self) -> None:
@@ -65,12 +65,13 @@ class Server:
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+def server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    """A server at 48 kHz and 1024 frames, or at ``(rate, period)`` given indirectly."""
     if shutil.which("jackd") is None or shutil.which("jack_lsp") is None:
         if in_ci():
             pytest.fail("jackd is missing; `make jack` installs it", pytrace=False)
         pytest.skip("jackd is missing; `make jack` installs it")
-    started = Server(PERIOD)
+    started = Server(*getattr(request, "param", (RATE, PERIOD)))
     monkeypatch.setenv("JACK_DEFAULT_SERVER", started.name)  # this process's clients too
     try:
         yield started
@@ -149,19 +150,24 @@ def gaps(heard: list[tuple[int, str]]) -> list[int]:
     return [b - a for a, b in itertools.pairwise(notes)]
 
 
+@pytest.mark.parametrize("server", [(48000, 1024), (44100, 512), (96000, 2048)],
+                         indirect=True, ids=lambda p: f"{p[0]}Hz-{p[1]}")
 def test_every_message_sounds_at_its_own_frame_with_jack_client(listener: Listener) -> None:
-    """7 ms apart is 336 frames: JACK-Client keeps every gap within 0.5 ms (24 frames)."""
-    assert listener.period == PERIOD
+    """7 ms apart (336 frames at 48 kHz): JACK-Client keeps the gaps to the frame."""
+    rate, period = listener.rate, listener.period
     count, gap = 40, 0.007
     with open_output("jack", listener.port) as out:
-        assert isinstance(out, JackOutput) and out.period == PERIOD
+        assert isinstance(out, JackOutput) and (out.rate, out.period) == (rate, period)
         play_in_time(out, count, gap)
         heard = listener.wait_for(count)
     measured = gaps(heard)
-    wanted = round(gap * RATE)
-    worst = max(abs(g - wanted) for g in measured)
-    assert worst <= 24, f"gaps {measured} (wanted {wanted})"
-    offsets = {frame % PERIOD for frame, _ in heard[:count]}
+    wanted = round(gap * rate)
+    errors = sorted(abs(g - wanted) for g in measured)
+    assert errors[len(errors) // 2] <= 2, f"gaps {measured} (wanted {wanted})"  # to the frame
+    # The worst within 1 ms (a loaded host delays a cycle, and JACK's frame-time estimate
+    # with it); rtmidi's are off by up to a whole period (11.6 to 21.3 ms here).
+    assert errors[-1] <= 0.001 * rate, f"gaps {measured} (wanted {wanted})"
+    offsets = {frame % period for frame, _ in heard[:count]}
     assert len(offsets) > count // 2  # spread over the period, not at its start
 
 

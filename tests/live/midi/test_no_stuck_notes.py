@@ -70,7 +70,8 @@ def sounding_now(receiver: MidiReceiver) -> bool:
 
 
 @pytest.mark.jack
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
+                         ids=["SIGTERM", "SIGINT", "SIGHUP"])
 def test_a_signal_mid_note_leaves_nothing_sounding(
     midi_receiver: ReceiverFactory, signum: signal.Signals
 ) -> None:
