@@ -380,6 +380,8 @@ class Engine:
             fallbacks=self.fallbacks,
             port=self.output.name,
             port_ok=self.output.lost is None,
+            port_latency_ms=getattr(self.output, "latency", 0.0) * ms,
+            xruns=getattr(self.output, "xruns", 0),
             realtime=self.realtime,
             message=self._message,
             predictor=getattr(self.predictor, "name", ""),

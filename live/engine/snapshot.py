@@ -41,6 +41,8 @@ class EngineSnapshot:
     fallbacks: int = 0
     port: str = ""
     port_ok: bool = True
+    port_latency_ms: float = 0.0  # a frame-stamping port's constant delay (JACK-Client)
+    xruns: int = 0  # JACK cycles the server missed while we played
     realtime: bool = False
     message: str = ""
     predictor: str = ""

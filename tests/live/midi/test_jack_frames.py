@@ -163,10 +163,11 @@ def test_every_message_sounds_at_its_own_frame_with_jack_client(listener: Listen
     measured = gaps(heard)
     wanted = round(gap * rate)
     errors = sorted(abs(g - wanted) for g in measured)
-    assert errors[len(errors) // 2] <= 2, f"gaps {measured} (wanted {wanted})"  # to the frame
-    # The worst within 1 ms (a loaded host delays a cycle, and JACK's frame-time estimate
-    # with it); rtmidi's are off by up to a whole period (11.6 to 21.3 ms here).
-    assert errors[-1] <= 0.001 * rate, f"gaps {measured} (wanted {wanted})"
+    exact = sum(e <= 2 for e in errors)
+    assert exact >= 0.8 * len(errors), f"gaps {measured} (wanted {wanted})"  # to the frame
+    # The odd message a loaded host's late cycle displaces (JACK's frame-time estimate moves
+    # with it, 1-3 ms seen on a busy 2-core machine) stays far from rtmidi's whole periods.
+    assert errors[-1] < period // 4, f"gaps {measured} (wanted {wanted})"
     offsets = {frame % period for frame, _ in heard[:count]}
     assert len(offsets) > count // 2  # spread over the period, not at its start
 
@@ -215,6 +216,8 @@ def test_a_stop_at_any_moment_silences_within_two_seconds(listener: Listener, se
     took = time.monotonic() - asked
     assert proc.returncode == 0 and "Traceback" not in err, err
     assert took < 2.0, f"stopped {took:.2f} s after SIGTERM"
+    assert "latency 1120 frames (23.3 ms)" in err  # the start-up line states it
+    assert "JACK: every message 23.3 ms after it was due" in err  # and the summary
     time.sleep(0.2)  # the listener prints what the last cycles brought
     heard = listener.heard
     assert [data for _, data in heard[-2:]] == [ALL_NOTES_OFF, ALL_SOUND_OFF], heard[-6:]
