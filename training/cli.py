@@ -148,16 +148,21 @@ def run_resume(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     require_train_extra()
-    from musicai.training.heldout import evaluate, write_metrics
+    from musicai.training.heldout import evaluate, evaluate_model_file, write_metrics
 
-    metrics = evaluate(args.checkpoint, args.data, cache_dir=args.cache)
-    path = write_metrics(args.checkpoint, metrics)
+    if Path(args.checkpoint).suffix == ".onnx":  # an exported model: scored as it plays live
+        metrics = evaluate_model_file(Path(args.checkpoint), args.data, cache_dir=args.cache)
+        path = None
+    else:
+        metrics = evaluate(args.checkpoint, args.data, cache_dir=args.cache)
+        path = write_metrics(args.checkpoint, metrics)
     print(f"held-out targets   {metrics.targets}")
     print(f"NLL (nats/event)   {metrics.nll:.4f}  (pitch {metrics.pitch_nll:.4f}, "
           f"duration {metrics.duration_nll:.4f})")
     print(f"pitch top-1 / top-5  {metrics.pitch_top1:.4f} / {metrics.pitch_top5:.4f}")
     print(f"duration accuracy  {metrics.duration_accuracy:.4f}")
-    print(f"written to {path}")
+    if path is not None:
+        print(f"written to {path}")
     return 0
 
 

@@ -81,6 +81,57 @@ def evaluate(checkpoint: Path, data: Path, *, cache_dir: Path | None = None,
     return score(model, batches)
 
 
+def evaluate_model_file(path: Path, data: Path, *, cache_dir: Path | None = None,
+                        val_fraction: float = 0.1, min_notes: int = 8) -> HeldOutMetrics:
+    """The same figures for an exported step model (``.onnx``), played as live: each held-out
+    melody from its start, one ``predict`` and ``commit`` per event, so a model whose
+    checkpoint is gone (or was trained on another split) is scored on today's split. Bars
+    are counted in 4/4 from the melody's first event, as the engine counts them live."""
+    from musicai.live.encoding import NoteEvent, Vocabulary
+    from musicai.live.inference.onnx_predictors import StepPredictor, load_predictor
+
+    predictor = load_predictor(path)
+    if not isinstance(predictor, StepPredictor):
+        raise TypeError(f"{path}: only step (stream) models are scored from an .onnx file")
+    vocab = Vocabulary()
+    theirs, ours = predictor.vocab.describe(), vocab.describe()
+    if any(theirs.get(k) != ours.get(k) for k in ours if k not in ("version", "styles")):
+        raise ValueError(f"{path}: its pitch and duration ids differ from this version's")
+    corpus = load_folder(Path(data), vocab, min_notes=min_notes, cache_dir=cache_dir)
+    _, valid = split_by_piece(corpus, val_fraction)
+    ticks = np.asarray(vocab.durations, dtype=np.int64)
+    styles = predictor.styles
+    tally = _Tally()
+    for melody in valid:
+        notes = melody.notes
+        predictor.reset()
+        if styles:
+            predictor.set_style(melody.collection if melody.collection in styles else "any")
+        n = len(notes)
+        pitch_logits = np.empty((1, n, vocab.n_pitches), np.float64)
+        duration_logits = np.empty((1, n, vocab.n_durations), np.float64)
+        onset = 0
+        for i in range(n):
+            harmony, instrument = int(notes.harmony[i]), int(notes.instrument[i])
+            pitch_logits[0, i], duration_logits[0, i] = predictor.predict(
+                harmony, instrument, onset)
+            pitch_id, duration_id = int(notes.pitch[i]), int(notes.duration[i])
+            pitch = None if pitch_id == vocab.rest_id else pitch_id - 1 + vocab.pitch_min
+            event = NoteEvent(pitch, int(ticks[duration_id]), harmony, instrument)
+            predictor.commit(event, onset)
+            onset += int(ticks[duration_id])
+        probs = {"pitch": _softmax(pitch_logits), "duration": _softmax(duration_logits)}
+        targets = {"pitch": notes.pitch.astype(np.int64)[None],
+                   "duration": notes.duration.astype(np.int64)[None]}
+        tally.add(probs, targets, np.ones((1, n)))
+    return tally.result()
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
 def score(model, batches) -> HeldOutMetrics:
     """The held-out figures of a model over prepared batches (weights respected)."""
     tally = _Tally()

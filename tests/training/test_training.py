@@ -264,3 +264,21 @@ def test_data_parallel_refuses_a_single_device(tmp_path: Path) -> None:
                    str(tmp_path / "one"), "--cache", str(tmp_path / "cache"), "--data-parallel",
                    env={"KERAS_BACKEND": "jax", "XLA_FLAGS": ""})
     assert_one_line_error(proc, 2, "--data-parallel needs", "several devices")
+
+
+def test_an_exported_stream_model_scores_like_its_checkpoint(trained, tmp_path: Path) -> None:
+    """`musicai-train evaluate MODEL.onnx` plays each held-out melody through the live step
+    predictor; on the same split it must agree with Keras scoring the checkpoint (up to the
+    bar counting: live counts 4/4 bars from the first event, training reads the files')."""
+    pytest.importorskip("tf2onnx")
+    from musicai.export.convert import ExportOptions, export
+    from musicai.training.heldout import evaluate, evaluate_model_file
+
+    root, cache, _ = trained
+    model = tmp_path / "stream.onnx"
+    export(root / "stream", model, ExportOptions())
+    keras = evaluate(root / "stream", DATA, cache_dir=cache)
+    live = evaluate_model_file(model, DATA, cache_dir=cache)
+    assert live.targets == keras.targets
+    assert live.nll == pytest.approx(keras.nll, rel=0.05), (live, keras)
+    assert live.duration_accuracy == pytest.approx(keras.duration_accuracy, abs=0.05)
