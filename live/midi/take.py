@@ -25,9 +25,14 @@ __all__ = ["TakeInfo", "TakeRecorder", "build", "check_path", "key_signature", "
 def check_path(path: str | Path) -> Path:
     """Fail at start (one line) when the take could never be written there."""
     path = Path(path)
+    if path.is_symlink():  # a link to a take: write the take where it points
+        path = path.resolve()
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise MidiFileError(path, "is a folder; give a file name like take.mid")
+    if path.exists() and not path.is_file():  # a device, a FIFO, a socket: never replaced
+        raise MidiFileError(path, "is not a regular file (a device or a pipe); give a file "
+                            "name like take.mid")
     if not folder.is_dir():
         raise MidiFileError(path, f"folder {str(folder)!r} does not exist; create it first")
     try:

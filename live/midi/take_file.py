@@ -113,10 +113,21 @@ def _track(timed: list[tuple[int, mido.Message]]) -> mido.MidiTrack:
     return track
 
 
+def _file_mode() -> int:
+    """0666 less the umask, what ``open()`` gives a new file (read once, at import)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+FILE_MODE = _file_mode()
+
+
 def save_atomically(file: mido.MidiFile, path: Path) -> None:
     """Write to a temporary name beside ``path``, fsync, then rename over it."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
+        os.fchmod(fd, FILE_MODE)  # mkstemp's 0600 would make the take private
         with os.fdopen(fd, "wb") as out:
             file.save(file=out)
             out.flush()

@@ -89,6 +89,41 @@ def test_bad_paths_fail_at_start_in_one_line(tmp_path: Path, where: str) -> None
     assert "\n" not in str(caught.value) and str(tmp_path / where) in str(caught.value)
 
 
+def test_a_device_or_a_pipe_is_refused_and_left_alone(tmp_path: Path) -> None:
+    import stat
+
+    pipe = tmp_path / "take.fifo"
+    os.mkfifo(pipe)
+    for path in (pipe, Path("/dev/null")):
+        with pytest.raises(MidiFileError, match="not a regular file") as caught:
+            TakeRecorder(path, INFO)
+        assert "\n" not in str(caught.value)
+    assert stat.S_ISFIFO(pipe.stat().st_mode) and stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+    link = tmp_path / "to-null.mid"
+    link.symlink_to("/dev/null")
+    with pytest.raises(MidiFileError, match="not a regular file"):
+        check_path(link)
+
+
+def test_a_link_to_a_take_writes_where_it_points_with_ordinary_permissions(
+        tmp_path: Path) -> None:
+    (tmp_path / "takes").mkdir()
+    target = tmp_path / "takes" / "gig.mid"
+    target.write_bytes(b"old")
+    link = tmp_path / "latest.mid"
+    link.symlink_to(target)
+    old = os.umask(0o022)
+    try:
+        take = TakeRecorder(link, INFO)
+        take.on_note(PlayedNote(0, 62, 480, 90))
+        take.close()
+    finally:
+        os.umask(old)
+    assert link.is_symlink() and link.resolve() == target  # the link is kept, not replaced
+    assert notes_of(mido.MidiFile(target)) == [(0, 240, 2, 62, 90)]
+    assert target.stat().st_mode & 0o777 == 0o644  # like every other file we write
+
+
 def test_unwritable_folder_fails_at_start(tmp_path: Path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
