@@ -176,7 +176,8 @@ def run(options: Options, link: ScreenLink | None = None) -> int:
     predictor, sampler, settings, note = (parts.predictor, parts.sampler, parts.settings,
                                           parts.note)
     take = make_take(options, predictor.name, sampler, settings.gate)
-    output, port_note = open_for(options.backend, options.port)
+    output, port_note = open_for(options.backend, options.port,
+                                 with_input=options.jam.input is not None)
     for line in (note, port_note):
         if line:
             say(line)
