@@ -27,7 +27,7 @@ import time
 from collections.abc import Sequence
 
 from musicai.live.errors import PortError, ServerStoppedError
-from musicai.live.midi.discovery import match_port
+from musicai.live.midi.discovery import match_port, way_out
 from musicai.live.midi.ports import OutputPort
 
 CLIENT = "MusicAI"
@@ -39,19 +39,12 @@ FLUSH_LIMIT = 0.5  # seconds a close waits for its last messages to leave
 
 
 def _silence_jack_library() -> None:
-    """JACK's C library prints to stderr ("Cannot read socket fd", server probing): keep the
-    last line for our own message instead."""
+    """JACK's C library prints to stderr ("Cannot read socket fd", server probing): our own
+    one-line messages say what happened instead."""
     import jack
 
-    jack.set_error_function(_remember)
+    jack.set_error_function(_ignore)
     jack.set_info_function(_ignore)
-
-
-LAST_LIBRARY_ERROR = [""]
-
-
-def _remember(message: str) -> None:
-    LAST_LIBRARY_ERROR[0] = message
 
 
 def _ignore(message: str) -> None:
@@ -94,8 +87,7 @@ class JackOutput(OutputPort):
         try:
             self._client = jack.Client(client_name, no_start_server=True)
         except jack.JackError as err:
-            raise PortError(f"JACK: cannot connect ({err}); start a JACK server (jackd -d "
-                            "dummy, or qjackctl) or choose --backend alsa") from err
+            raise PortError(f"JACK: cannot connect ({err}); {way_out('jack')}") from err
         client = self._client
         self.rate = client.samplerate
         self.period = client.blocksize
