@@ -34,32 +34,11 @@ from pathlib import Path
 from musicai.live.engine.clock import WallClock
 from musicai.live.midi.backends import open_output
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from private_jack import PrivateJack as Server
+
 DUMP_LINE = re.compile(r"^\s*(\d+):\s+90 ")
 GAPS = (0.125, 0.125, 0.25, 0.25, 0.375, 0.0625)  # seconds at 120 bpm: 16th .. dotted 8th
-
-
-class Server:
-    def __init__(self, period: int, rate: int) -> None:
-        self.name = f"musicai-test-{8_000_000 + os.getpid() % 1_000_000:07d}"
-        self.env = dict(os.environ, JACK_DEFAULT_SERVER=self.name, JACK_NO_START_SERVER="1",
-                        JACK_NO_AUDIO_RESERVATION="1")
-        self.proc = subprocess.Popen(["jackd", "-n", self.name, "-S", "--no-realtime", "-d",
-                                      "dummy", "-r", str(rate), "-p", str(period)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     env=self.env)
-        deadline = time.monotonic() + 10
-        while subprocess.run(["jack_lsp"], env=self.env, capture_output=True).returncode:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"bench_jack_frames: jackd -p {period} did not start")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def schedule(notes: int, seed: int = 7) -> list[float]:
@@ -144,7 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'period':>6} {'backend':<12} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
           f"{'xruns':>5}  latency")
     for period in periods:
-        server = Server(period, args.rate)
+        try:
+            server = Server(args.rate, period, stem=8_000_000)
+        except RuntimeError as err:
+            raise SystemExit(f"bench_jack_frames: {err}") from err
         try:
             for backend in ("jack", "jack-rtmidi"):
                 row = measure(backend, server, args.rate, args.notes)

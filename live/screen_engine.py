@@ -7,7 +7,9 @@ long GIL holds), and by 0.24 ms when the engine had a process of its own. So wit
 module only adds the link: a publisher thread that sends the snapshot right after each note
 (when the next onset is furthest away), a reader thread that turns the screen's messages into
 ``Engine.send`` calls and take toggles, and ``say`` lines sent up instead of printed. If the
-screen's process dies, the pipe closes and the engine stops: every note is released.
+screen's process dies, the pipe closes and the engine stops: every note is released. The pipe
+alone is not enough (a process the screen started may hold its end open), so the engine also
+asks the kernel for SIGTERM when its parent dies, and watches its parent's pid.
 
 Messages up (tuples): ("say", text), ("ready", input name), ("snapshot", EngineSnapshot),
 ("recording", take name), ("stopped",), ("exit", status). Down: ("go",) once the screen is
@@ -18,9 +20,14 @@ drawn (its start-up would compete for the CPU with the first notes), ("command",
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
+import multiprocessing
+import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -33,6 +40,8 @@ from musicai.live.tui.takes import TakeSwitch
 
 Post = Callable[..., None]
 GO_PATIENCE = 10.0  # seconds the engine waits for the screen to be up before it plays anyway
+PARENT_WATCH = 0.5  # seconds between looks at the parent's pid
+PR_SET_PDEATHSIG = 1
 
 
 class _Lines:
@@ -122,9 +131,32 @@ class LinkFront:
                 self.post("say", f"musicai-live: {line}\n")
 
 
+def die_with_parent() -> None:
+    """SIGTERM this process when the screen's process is gone (it then stops like Ctrl-C,
+    releasing every note): the kernel's parent-death signal on Linux, elsewhere a thread that
+    sees the parent's pid change."""
+    spawner = multiprocessing.parent_process()  # the screen, even if it is already gone
+    parent = spawner.pid if spawner is not None and spawner.pid else os.getppid()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM,
+                                                       0, 0, 0) == 0:
+                if os.getppid() != parent:  # it died before the request: no signal comes
+                    os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_WATCH)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def child_main(options: object, events: Connection, commands: Connection,
                first: Sequence[Command]) -> None:
     """The spawned process: ``session.run`` with the link; its exit status goes up last."""
+    die_with_parent()
     from musicai.live import session
 
     lock = threading.Lock()

@@ -61,3 +61,51 @@ class Throughput(keras.callbacks.Callback):
         if self._open:
             self.train_seconds.append(time.perf_counter() - self._start)
             self._open = False
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop at an epoch's end when the next epoch would overrun ``minutes`` of wall time.
+
+    A run on a shared or rented machine has a deadline; stopping between epochs keeps every
+    checkpoint whole and lets the summary say honestly that time, not early stopping, ended it.
+    """
+
+    def __init__(self, minutes: float) -> None:
+        super().__init__()
+        self.seconds = minutes * 60.0
+        self.stopped = False
+        self._start = 0.0
+        self._epochs = 0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._start, self._epochs = time.perf_counter(), 0
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self._epochs += 1
+        elapsed = time.perf_counter() - self._start
+        if elapsed + elapsed / self._epochs > self.seconds:
+            self.stopped = True
+            self.model.stop_training = True
+
+
+class _Resumed:
+    """Carries a monitor's best value and its wait across a ``--resume``: stock Keras starts
+    both afresh at every ``fit``, so a run resumed each session would never stop early and
+    its plateau schedule would never fire."""
+
+    def __init__(self, best: float | None, waited: int, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._resumed_best, self._resumed_wait = best, waited
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        super().on_train_begin(logs)
+        if self._resumed_best is not None:
+            self.best, self.wait = self._resumed_best, self._resumed_wait
+
+
+class ResumedEarlyStopping(_Resumed, keras.callbacks.EarlyStopping):
+    """EarlyStopping that remembers the history's best loss and the epochs since it."""
+
+
+class ResumedReduceLROnPlateau(_Resumed, keras.callbacks.ReduceLROnPlateau):
+    """ReduceLROnPlateau that remembers the best loss and its wait."""

@@ -66,6 +66,8 @@ def build_train_parser() -> argparse.ArgumentParser:
                    help="cap validation batches: a fixed random sample of held-out examples")
     p.add_argument("--seed", type=int, help="random seed (default 1234)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--time-budget", type=float, metavar="MINUTES",
+                   help="stop at the end of the last epoch that fits in MINUTES of wall time")
     p.add_argument("--cache", type=Path,
                    help="cache folder for encoded MIDI (default ~/.cache/musicai)")
     p.add_argument("--data-parallel", action="store_true",
@@ -117,19 +119,27 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _train_and_report(args: argparse.Namespace, config: TrainConfig) -> int:
+    if args.time_budget is not None and args.time_budget <= 0:
+        raise UsageError(f"--time-budget must be more than 0 minutes, not {args.time_budget:g}")
     require_train_extra()
     from musicai.training.train import train
 
     result = train(args.data, args.out, config, resume=args.resume, cache_dir=args.cache,
-                   verbose=1 if sys.stdout.isatty() else 2, data_parallel=args.data_parallel)
+                   verbose=1 if sys.stdout.isatty() else 2, data_parallel=args.data_parallel,
+                   time_budget_minutes=args.time_budget)
     if result.epochs_run >= config.epochs and result.train_seconds == 0:
         print(f"musicai-train: nothing to do: {result.out} already has {result.epochs_run} "
               f"epochs; raise --epochs to train on")
         return 0
-    state = "interrupted; best weights so far kept" if result.interrupted else "done"
+    state = {"interrupted": "interrupted; best weights so far kept",
+             "early stopping": "stopped early (no better validation loss for "
+                               f"{config.early_stopping_patience} epochs)",
+             "time budget": f"stopped at the time budget ({args.time_budget or 0:g} min)",
+             "nan": "stopped: the loss became NaN; best weights so far kept",
+             }.get(result.stopped_by, "done")
     print(f"musicai-train: {state}: {result.epochs_run} epochs, best val_loss "
-          f"{result.best_val_loss:.4f}, {result.targets_per_second:,.0f} targets/s "
-          f"-> {result.out}")
+          f"{result.best_val_loss:.4f} at epoch {result.best_epoch}, "
+          f"{result.targets_per_second:,.0f} targets/s -> {result.out}")
     return 130 if result.interrupted else 0
 
 

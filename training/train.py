@@ -41,6 +41,10 @@ class TrainResult:
     targets_per_epoch: int
     targets_per_second: float
     interrupted: bool
+    #: what ended the run: "early stopping", "time budget", "epochs", "interrupted" or "nan"
+    stopped_by: str = "epochs"
+    #: the epoch (1-based, across resumes) whose weights are in best.weights.h5
+    best_epoch: int = 0
 
 
 def prepare_output(out: Path, resume: bool) -> None:
@@ -138,7 +142,7 @@ def hardware() -> dict:
 
 def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
           cache_dir: Path | None = None, verbose: int = 1,
-          data_parallel: bool = False) -> TrainResult:
+          data_parallel: bool = False, time_budget_minutes: float | None = None) -> TrainResult:
     """Train one model from a MIDI folder into ``out``; returns the measured figures."""
     out = Path(out)
     prepare_output(out, resume)
@@ -150,7 +154,14 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     create_output(out)
 
     import keras
-    from musicai.training.callbacks import HistoryPlot, PublishFile, Throughput
+    from musicai.training.callbacks import (
+        HistoryPlot,
+        PublishFile,
+        ResumedEarlyStopping,
+        ResumedReduceLROnPlateau,
+        Throughput,
+        TimeBudget,
+    )
     from musicai.training.models import build_model, compile_model
 
     keras.utils.set_random_seed(config.seed)
@@ -165,13 +176,17 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     write_text(out / "split.json", json.dumps(_split_record(corpus, valid_set), indent=1))
 
     throughput = Throughput()
+    best, waited, lr_waited = _resume_state(out / "history.csv") if resume else (None, 0, 0)
+    early = ResumedEarlyStopping(best, waited, monitor="val_loss",
+                                 patience=config.early_stopping_patience)
+    budget = TimeBudget(time_budget_minutes) if time_budget_minutes else None
     callbacks = [
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.early_stopping_patience,
-                                      restore_best_weights=True),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=config.lr_factor,
-                                          patience=config.lr_patience, min_lr=config.min_lr),
+        early,
+        ResumedReduceLROnPlateau(best, lr_waited, monitor="val_loss", factor=config.lr_factor,
+                                 patience=config.lr_patience, min_lr=config.min_lr),
         keras.callbacks.ModelCheckpoint(out / f".{BEST}", monitor="val_loss",
-                                        save_best_only=True, save_weights_only=True),
+                                        save_best_only=True, save_weights_only=True,
+                                        initial_value_threshold=best),
         PublishFile(out / f".{BEST}", out / BEST),
         keras.callbacks.ModelCheckpoint(out / f".{LAST}", save_weights_only=True),
         PublishFile(out / f".{LAST}", out / LAST),
@@ -180,6 +195,7 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
                     f"{config.model.arch} ({config.preset}) on {Path(data).name}"),
         keras.callbacks.TerminateOnNaN(),
         throughput,
+        *([budget] if budget else []),
     ]
     started = time.perf_counter()
     interrupted = False
@@ -193,6 +209,16 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
     val_losses = _history_column(out / "history.csv", "val_loss")
     train_seconds = sum(throughput.train_seconds)
     epochs = len(throughput.train_seconds)
+    if interrupted:
+        stopped_by = "interrupted"
+    elif val_losses and val_losses[-1] != val_losses[-1]:
+        stopped_by = "nan"
+    elif early.stopped_epoch:
+        stopped_by = "early stopping"
+    elif budget is not None and budget.stopped:
+        stopped_by = "time budget"
+    else:
+        stopped_by = "epochs"
     result = TrainResult(
         out=out,
         epochs_run=len(val_losses),
@@ -201,7 +227,10 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
         targets_per_epoch=per_epoch,
         targets_per_second=per_epoch * epochs / train_seconds if train_seconds else 0.0,
         interrupted=interrupted,
+        stopped_by=stopped_by,
+        best_epoch=val_losses.index(min(val_losses)) + 1 if val_losses else 0,
     )
+    before = _previous_wall_seconds(out / "summary.json") if resume else 0.0
     summary = {
         "config": json.loads(config.to_json()),
         "data": {"folder": str(data), **corpus.summary(),
@@ -209,6 +238,7 @@ def train(data: Path, out: Path, config: TrainConfig, *, resume: bool = False,
                  "held_out_pieces": len({m.piece for m in valid_set})},
         "result": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()},
         "wall_seconds": elapsed,
+        "total_wall_seconds": before + elapsed,  # every run of this folder, resumes included
         "hardware": hardware(),
         "versions": {"keras": keras.__version__},
     }
@@ -254,6 +284,27 @@ def _epochs_done(history_csv: Path) -> int:
             return max(sum(1 for _ in handle) - 1, 0)
     except OSError as err:
         raise TrainingError(f"{history_csv}: cannot read the history to resume ({err})") from err
+
+
+def _resume_state(history_csv: Path) -> tuple[float | None, int, int]:
+    """The best val_loss so far, epochs since it, and epochs since the learning rate last
+    changed or the loss last improved (the plateau schedule's own wait)."""
+    losses = _history_column(history_csv, "val_loss")
+    if not losses:
+        return None, 0, 0
+    best_index = losses.index(min(losses))
+    waited = len(losses) - 1 - best_index
+    rates = _history_column(history_csv, "learning_rate")
+    changed = max((i for i in range(1, len(rates)) if rates[i] != rates[i - 1]), default=0)
+    return losses[best_index], waited, min(waited, len(losses) - 1 - changed)
+
+
+def _previous_wall_seconds(summary_json: Path) -> float:
+    try:
+        data = json.loads(summary_json.read_text())
+    except (OSError, ValueError):
+        return 0.0
+    return float(data.get("total_wall_seconds", data.get("wall_seconds", 0.0)))
 
 
 def _history_column(history_csv: Path, column: str) -> list[float]:

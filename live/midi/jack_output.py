@@ -146,6 +146,15 @@ class JackOutput(OutputPort):
                 f"{self.latency_frames} frames ({1000 * self.latency:.1f} ms), every message "
                 "at its frame")
 
+    def settle(self, timeout: float = 3.0) -> bool:
+        """Two process cycles of ours have run: the server is cycling, with us in its graph."""
+        deadline = time.monotonic() + timeout
+        while self.cycles < 2:
+            if time.monotonic() > deadline or self._gone is not None:
+                return False
+            time.sleep(0.005)
+        return True
+
     def connected(self) -> bool:
         """Whether the destination still exists (a virtual port always does). A performer
         re-patching in qjackctl is not a loss; the destination's program quitting is."""

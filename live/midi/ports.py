@@ -69,6 +69,11 @@ class OutputPort:
         """One line on how this port times what it sends (the start-up summary shows it)."""
         return ""
 
+    def settle(self, timeout: float = 3.0) -> bool:
+        """Wait until what is sent now would be delivered (a port whose server is still busy
+        with a crashed client drops it); whether it settled in time."""
+        return True
+
     @property
     def sounding(self) -> frozenset[tuple[int, int]]:
         """(channel, pitch) pairs this port has turned on and not yet off."""

@@ -1,23 +1,37 @@
-"""Takes: the performance recorded as it is played, safe against crashes.
+"""Takes: the performance recorded as it is played, safe against crashes and full disks.
 
-The engine's listeners only append to lists (one cheap call on its thread). A background thread
-rewrites the whole file every ``interval`` seconds (longer once a long take makes a rewrite
-costly): to a temporary name in the same folder, flushed and fsynced, then ``os.replace``d
-over the final name. So a crash or SIGKILL mid-take leaves the last flushed take, and never a
-half-written file under the final name; a killed run's temporary file is removed next time.
+The engine's listeners only append to queues (one cheap call on its thread). A background thread
+appends the new events to the file every ``interval`` seconds (``growing_take``): the cost of a
+flush does not grow with the take, and nothing played stays in memory once written. At the end
+the file is rewritten once in the usual layout (``take_file.conducted``: markers, tempo and key
+in track 0, the notes in track 1, the primer in track 2). A crash or SIGKILL mid-take leaves the
+last flushed take, whole, under its name; a full disk or a read-only folder stops the flushes
+with one line, keeps what was written, and playing goes on (the flushes resume if room comes).
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import sys
 import tempfile
 import threading
-import time
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
+import mido
 from musicai.live.errors import MidiFileError
-from musicai.live.midi.take_file import TakeInfo, build, key_signature, save_atomically
+from musicai.live.midi.growing_take import GrowingTake
+from musicai.live.midi.take_file import (
+    TakeInfo,
+    build,
+    change_messages,
+    conducted,
+    key_signature,
+    note_messages,
+    save_atomically,
+)
 
 __all__ = ["TakeInfo", "TakeRecorder", "build", "check_path", "key_signature", "save_atomically"]
 
@@ -46,24 +60,34 @@ def check_path(path: str | Path) -> Path:
     return path
 
 
+def _say(line: str) -> None:
+    print(f"musicai-live: {line}", file=sys.stderr, flush=True)
+
+
 class TakeRecorder:
     """Collects the engine's notes and changes; a background thread keeps the file current."""
 
-    def __init__(self, path: str | Path, info: TakeInfo, interval: float = 2.0) -> None:
+    def __init__(self, path: str | Path, info: TakeInfo, interval: float = 2.0,
+                 say: Callable[[str], None] = _say) -> None:
         self.path = check_path(path)
         self.info = info
         self.interval = interval
+        self.say = say  # the writer thread's one line when the file cannot keep up, and after
         self.error: OSError | None = None
-        self._notes: list[tuple] = []
-        self._changes: list[tuple] = []
+        self.notes_written = 0
+        self._played: deque[tuple] = deque()  # (note, channel): engine thread appends
+        self._changes: deque[tuple] = deque()  # (tick, setting, value)
         self._channel = info.channel
-        self._written = (-1, -1)
+        self._held: list[tuple[int, int, int, mido.Message]] = []  # not yet safe to append
+        self._latest = -1  # the latest onset seen: nothing played later can start before it
+        self._file: GrowingTake | None = None
+        self._lock = threading.Lock()  # flush from the writer and from close
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="take-writer", daemon=True)
 
     # engine thread: appends only ---------------------------------------------------------------
     def on_note(self, note: object) -> None:
-        self._notes.append((note, self._channel))
+        self._played.append((note, self._channel))
 
     def on_change(self, tick: int, setting: str, value: object) -> None:
         if setting == "channel":
@@ -72,35 +96,94 @@ class TakeRecorder:
 
     # the writer --------------------------------------------------------------------------------
     def start(self) -> None:
-        self.flush()  # the header exists from the first moment
+        """The file exists, whole, from the first moment (header and primer)."""
+        self._open()
         self._thread.start()
 
-    def _loop(self) -> None:
-        pause = self.interval
-        while not self._done.wait(pause):
-            started = time.perf_counter()
-            self.flush()
-            # a long take costs more to rewrite: keep the writer under ~10% of one core
-            pause = max(self.interval, 10 * (time.perf_counter() - started))
-
-    def flush(self) -> None:
-        notes, changes = list(self._notes), list(self._changes)
-        if (len(notes), len(changes)) == self._written:
-            return
+    def _open(self) -> None:
+        head = build(self.info, [], [])  # conductor, an empty notes track, the primer
+        head.tracks.append(head.tracks.pop(1))  # the notes track grows, so it goes last
         try:
-            save_atomically(build(self.info, notes, changes), self.path)
+            self._file = GrowingTake(self.path, head)
         except OSError as err:
-            self.error = err
-            return
-        self._written = (len(notes), len(changes))
+            self._fail(err)
+
+    def _loop(self) -> None:
+        while not self._done.wait(self.interval):
+            self.flush()
+
+    def flush(self, final: bool = False) -> None:
+        """Append what is safe to append: every event before the earliest note still sounding
+        past the latest onset (a later note can only start after that), or all when ``final``."""
+        with self._lock:
+            self._take_in()
+            ready = self._ready(final)
+            if self._file is None or not ready:
+                return
+            try:
+                self._file.append([(tick, message) for tick, _, _, message in ready])
+            except OSError as err:
+                self._held = ready + self._held  # kept for the next try
+                self._fail(err)
+                return
+            self.notes_written += sum(1 for _, order, _, _ in ready if order == 2)
+            if self.error is not None:
+                self.error = None
+                self.say(f"take {self.path}: writing again; nothing played was lost")
+
+    def _take_in(self) -> None:
+        while self._played:
+            note, channel = self._played.popleft()
+            messages = note_messages(self.info, note, channel)
+            if messages:
+                (onset, _, on), (off, _, note_off) = messages
+                # (tick, order, onset, message): at one tick offs, then changes, then ons
+                self._held += [(onset, 2, onset, on), (off, 0, onset, note_off)]
+                self._latest = max(self._latest, onset)
+        while self._changes:
+            tick, setting, value = self._changes.popleft()
+            for at, message in change_messages(self.info, tick, setting, value):
+                self._held.append((at, 1, at, message))
+
+    def _ready(self, final: bool) -> list[tuple[int, int, int, mido.Message]]:
+        self._held.sort(key=lambda e: (e[0], e[1]))
+        horizon = float("inf") if final else self._latest
+        while True:  # move the horizon back until no note sounds across it
+            across = [on for tick, order, on, _ in self._held
+                      if order == 0 and on < horizon <= tick]
+            if not across:
+                break
+            horizon = min(across)
+        ready = [e for e in self._held if e[0] < horizon]
+        self._held = [e for e in self._held if e[0] >= horizon]
+        return ready
+
+    def _fail(self, err: OSError) -> None:
+        if self.error is None:
+            self.say(f"take {self.path}: cannot write ({err.strerror or err}); what was "
+                     f"written stays whole, playing goes on, and writing resumes if room comes")
+        self.error = err
 
     def close(self) -> None:
-        """Stop the writer and write the whole take one last time."""
+        """Stop the writer, append the rest, then rewrite the file once in the usual layout."""
         self._done.set()
         if self._thread.is_alive():
             self._thread.join()
-        self.flush()
+        if self._file is None and self.error is None:  # closed without a start (a render)
+            self._open()
+        self.flush(final=True)
+        if self._file is None:
+            return
+        try:
+            self._file.close()
+        except OSError as err:
+            self._fail(err)
+        if self.error is not None:
+            return  # what is on disk is whole (or not ours); the rewrite would need room too
+        try:
+            save_atomically(conducted(mido.MidiFile(self.path)), self.path)
+        except (OSError, ValueError, EOFError) as err:
+            if isinstance(err, OSError):
+                self.error = err
+            # the grown file stays: a whole MIDI file with its changes in the notes' track
 
-    @property
-    def notes_written(self) -> int:
-        return sum(1 for note, _ in self._notes if note.pitch is not None)

@@ -8,6 +8,7 @@ track 1 holds the notes at their musical ticks, each as long as the engine sound
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -63,23 +64,10 @@ def build(info: TakeInfo, notes: list[tuple], changes: list[tuple]) -> mido.Midi
     if signature:
         meta.append((0, mido.MetaMessage("key_signature", key=signature)))
     for tick, setting, value in changes:
-        tick = max(0, tick - info.origin)
-        meta.append((tick, mido.MetaMessage("marker", text=f"{setting}={value}")))
-        if setting == "bpm":
-            meta.append((tick, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(value))))
-        elif setting == "key" and key_signature(str(value)):
-            meta.append((tick, mido.MetaMessage("key_signature",
-                                                key=key_signature(str(value)))))
+        meta.extend(change_messages(info, tick, setting, value))
     events: list[tuple[int, int, mido.Message]] = []
     for note, channel in notes:
-        if note.pitch is None or note.onset < info.origin:
-            continue
-        onset = note.onset - info.origin
-        off = onset + max(1, int(note.duration * info.gate))
-        events.append((onset, 1, mido.Message("note_on", channel=channel,
-                                                   note=note.pitch, velocity=note.velocity)))
-        events.append((off, 0, mido.Message("note_off", channel=channel, note=note.pitch,
-                                                   velocity=0)))
+        events.extend(note_messages(info, note, channel))
     events.sort(key=lambda e: (e[0], e[1]))  # at equal ticks a note-off goes first
     file = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER)
     file.tracks.append(_track(meta))
@@ -87,6 +75,58 @@ def build(info: TakeInfo, notes: list[tuple], changes: list[tuple]) -> mido.Midi
     if info.primer:
         file.tracks.append(_primer_track(info))
     return file
+
+
+def change_messages(info: TakeInfo, tick: int, setting: str,
+                    value: object) -> list[tuple[int, mido.MetaMessage]]:
+    """A live change as the file shows it: a marker, and a tempo or key signature with it."""
+    tick = max(0, tick - info.origin)
+    out = [(tick, mido.MetaMessage("marker", text=f"{setting}={value}"))]
+    if setting == "bpm":
+        out.append((tick, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(value))))
+    elif setting == "key" and key_signature(str(value)):
+        out.append((tick, mido.MetaMessage("key_signature", key=key_signature(str(value)))))
+    return out
+
+
+def note_messages(info: TakeInfo, note: object,
+                  channel: int) -> list[tuple[int, int, mido.Message]]:
+    """(tick, order, message) for a played note, as long as the engine sounded it; order 0 is
+    a note-off, 1 a note-on, so at equal ticks the off goes first. A rest gives nothing."""
+    if note.pitch is None or note.onset < info.origin:
+        return []
+    onset = note.onset - info.origin
+    off = onset + max(1, int(note.duration * info.gate))
+    return [(onset, 1, mido.Message("note_on", channel=channel, note=note.pitch,
+                                    velocity=note.velocity)),
+            (off, 0, mido.Message("note_off", channel=channel, note=note.pitch, velocity=0))]
+
+
+CONDUCTOR_TYPES = frozenset({"marker", "set_tempo", "key_signature", "time_signature"})
+
+
+def conducted(file: mido.MidiFile) -> mido.MidiFile:
+    """A take written as it grew (notes and changes in its last track) in the usual layout:
+    track 0 the conductor with every marker, tempo and key, track 1 the notes, then the primer."""
+    *fixed, grown = file.tracks
+    conductor = _absolute(fixed[0])
+    notes = []
+    for tick, message in _absolute(grown):
+        (conductor if message.type in CONDUCTOR_TYPES else notes).append((tick, message))
+    out = mido.MidiFile(type=1, ticks_per_beat=file.ticks_per_beat)
+    out.tracks.append(_track([(t, m) for t, m in conductor if m.type != "end_of_track"]))
+    out.tracks.append(_track([(t, m) for t, m in notes
+                              if m.type not in ("end_of_track", "sequencer_specific")]))
+    out.tracks.extend(fixed[1:])
+    return out
+
+
+def _absolute(track: mido.MidiTrack) -> list[tuple[int, mido.Message]]:
+    tick, out = 0, []
+    for message in track:
+        tick += message.time
+        out.append((tick, message))
+    return out
 
 
 def _primer_track(info: TakeInfo) -> mido.MidiTrack:
@@ -123,13 +163,20 @@ def _file_mode() -> int:
 FILE_MODE = _file_mode()
 
 
-def save_atomically(file: mido.MidiFile, path: Path) -> None:
+def file_bytes(file: mido.MidiFile) -> bytes:
+    buffer = io.BytesIO()
+    file.save(file=buffer)
+    return buffer.getvalue()
+
+
+def save_atomically(file: mido.MidiFile | bytes, path: Path) -> None:
     """Write to a temporary name beside ``path``, fsync, then rename over it."""
+    data = file if isinstance(file, bytes) else file_bytes(file)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         os.fchmod(fd, FILE_MODE)  # mkstemp's 0600 would make the take private
         with os.fdopen(fd, "wb") as out:
-            file.save(file=out)
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)

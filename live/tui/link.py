@@ -50,6 +50,7 @@ class EngineLink:
 
     def __init__(self, options: object, engine_main: EngineMain,
                  first: tuple[Command, ...] = ()) -> None:
+        self.options = options
         ctx = mp.get_context("spawn")  # a fresh interpreter: no Textual, no screen threads
         self._up, up_child = ctx.Pipe(duplex=False)
         down_child, self._down = ctx.Pipe(duplex=False)
@@ -113,8 +114,7 @@ class EngineLink:
                     return
                 message = self._up.recv()
             except (EOFError, OSError):
-                self._say("musicai-live: the engine process ended unexpectedly\n")
-                self.status, self.stopped = 1, True
+                self._engine_died()
                 return
             timeout = 0.0
             self._handle(message)
@@ -134,6 +134,21 @@ class EngineLink:
             self.held = [] if self.held is None else self.held
             if kind == "exit":
                 self.status = message[1]
+
+    def _engine_died(self) -> None:
+        """The engine's process is gone without its exit message (killed, crashed): it sent
+        no note-offs, so this process silences the port itself, then the run ends with 1."""
+        from musicai.live.midi.silence import all_notes_off
+
+        self.process.join(2)
+        code = self.process.exitcode
+        how = (f"killed by signal {-code}" if code is not None and code < 0
+               else f"exit status {code}" if code is not None else "still running, cut off")
+        self.held = [] if self.held is None else self.held  # printed once the screen is gone
+        done = all_notes_off(getattr(self.options, "backend", None),
+                             getattr(self.options, "port", None))
+        self._say(f"musicai-live: the engine process ended unexpectedly ({how}); {done}\n")
+        self.status, self.stopped = 1, True
 
     def _say(self, text: str) -> None:
         if self.held is not None:
@@ -155,7 +170,7 @@ class EngineLink:
         while self.status is None and time.monotonic() < deadline:
             self.poll(0.1)
             if self.status is None and not self.process.is_alive() and not self._up.poll():
-                self.status = self.process.exitcode or 1
+                self._engine_died()
         if self.status is None:
             self.terminate()
             self.status = 1

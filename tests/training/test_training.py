@@ -132,6 +132,48 @@ def test_early_stopping_ends_a_run_that_stops_improving(tmp_path, keras_quiet) -
     assert result.epochs_run == patience + 1 < config.epochs
 
 
+def test_a_resumed_run_remembers_its_best_epoch_and_patience(tmp_path, keras_quiet) -> None:
+    """Resumed each session, a run must still stop early: the best loss and the epochs waited
+    since it carry over, and the best checkpoint is not replaced by a worse epoch."""
+    from musicai.training.train import train
+
+    out = tmp_path / "run"
+    train(DATA, out, make_config("stream", "tiny", epochs=2), cache_dir=tmp_path / "cache",
+          verbose=0)
+    history = out / "history.csv"
+    rows = history.read_text().splitlines()
+    header = rows[0].split(",")
+    first = rows[1].split(",")
+    first[header.index("val_loss")] = "0.0001"  # a first epoch no later one can beat
+    history.write_text("\n".join([rows[0], ",".join(first), *rows[2:]]) + "\n")
+    best_before = (out / "best.weights.h5").read_bytes()
+    result = train(DATA, out, make_config("stream", "tiny", epochs=20), resume=True,
+                   cache_dir=tmp_path / "cache", verbose=0)
+    patience = make_config("stream", "tiny").early_stopping_patience  # 2, one already waited
+    assert result.stopped_by == "early stopping"
+    assert result.epochs_run == 1 + patience, result
+    assert result.best_epoch == 1
+    assert (out / "best.weights.h5").read_bytes() == best_before
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["result"]["stopped_by"] == "early stopping"
+    assert summary["total_wall_seconds"] > summary["wall_seconds"]
+
+
+def test_a_time_budget_stops_between_epochs_and_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    proc = run_cli("--data", str(DATA), "--arch", "stream", "--preset", "tiny", "--epochs", "50",
+                   "--out", str(out), "--cache", str(tmp_path / "cache"),
+                   "--time-budget", "0.001")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "stopped at the time budget (0.001 min): 1 epochs" in proc.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["result"]["stopped_by"] == "time budget"
+    assert not summary["result"]["interrupted"]
+    proc = run_cli("--data", str(DATA), "--arch", "stream", "--out", str(tmp_path / "o"),
+                   "--time-budget", "0")
+    assert_one_line_error(proc, 2, "--time-budget")
+
+
 def test_the_same_seed_gives_the_same_model(tmp_path, keras_quiet) -> None:
     from musicai.training.train import train
 

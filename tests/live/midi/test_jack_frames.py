@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import in_ci
+from jack_servers import Server, private_jack
 from musicai.live.midi.backends import open_output
 from musicai.live.midi.jack_output import JackOutput
 
@@ -34,44 +33,10 @@ ALL_NOTES_OFF, ALL_SOUND_OFF = "b07b00", "b07800"
 pytestmark = pytest.mark.jack
 
 
-class Server:
-    """A private jackd of its own (so the shared test server's period stays 64)."""
-
-    def __init__(self, rate: int, period: int) -> None:
-        # 20 characters, like tools/with-jack.sh's names (jack_lsp 1.9.21 crashes on some
-        # lengths), and musicai-test-* so tools/jack-gc.sh may reclaim a slot it leaves.
-        self.name = f"musicai-test-{9_000_000 + os.getpid() % 1_000_000:07d}"
-        self.env = dict(os.environ, JACK_DEFAULT_SERVER=self.name, JACK_NO_START_SERVER="1",
-                        JACK_NO_AUDIO_RESERVATION="1")
-        self.proc = subprocess.Popen(
-            ["jackd", "-n", self.name, "-S", "--no-realtime", "-d", "dummy", "-r", str(rate),
-             "-p", str(period)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=self.env)
-        deadline = time.monotonic() + 10
-        while subprocess.run(["jack_lsp"], env=self.env, capture_output=True).returncode != 0:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"jackd -n {self.name} -r {rate} -p {period} did not start")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 @pytest.fixture
 def server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     """A server at 48 kHz and 1024 frames, or at ``(rate, period)`` given indirectly."""
-    if shutil.which("jackd") is None or shutil.which("jack_lsp") is None:
-        if in_ci():
-            pytest.fail("jackd is missing; `make jack` installs it", pytrace=False)
-        pytest.skip("jackd is missing; `make jack` installs it")
-    started = Server(*getattr(request, "param", (RATE, PERIOD)))
+    started = private_jack(*getattr(request, "param", (RATE, PERIOD)))
     monkeypatch.setenv("JACK_DEFAULT_SERVER", started.name)  # this process's clients too
     try:
         yield started

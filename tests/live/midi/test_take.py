@@ -174,7 +174,8 @@ def test_engine_changes_become_markers(tmp_path: Path) -> None:
     engine = Engine(TheoryOnlyPredictor(), sampler, RecordingOutput(clock=clock), clock=clock,
                     settings=EngineSettings(bpm=120, bars=2, preroll=0.0))
     take = TakeRecorder(tmp_path / "take.mid", TakeInfo(120, "C major", 3, "theory-only"))
-    engine.listeners.append(take.on_note)
+    heard: list = []
+    engine.listeners += [take.on_note, heard.append]
     engine.change_listeners.append(take.on_change)
     engine.send(Change("key", "A minor", when="bar"))
     engine.run()
@@ -184,6 +185,149 @@ def test_engine_changes_become_markers(tmp_path: Path) -> None:
     (tick, marker), = metas(file, "marker")
     assert marker.text == "key=A minor" and 1900 <= tick <= 1920
     assert [m.key for _, m in metas(file, "key_signature")] == ["C", "Am"]
-    played = [n for n, _ in take._notes if n.pitch is not None]
+    played = [n for n in heard if n.pitch is not None]
     assert [(on, p, v) for on, _, _, p, v in notes_of(file)] == [
         (n.onset, n.pitch, n.velocity) for n in played]
+
+
+def test_flushes_append_and_never_rewrite(tmp_path: Path) -> None:
+    """A flush after an hour must cost what one after a minute does: the file is the same file
+    (no rename) and every byte a flush leaves before the track's end stays as it was."""
+    path = tmp_path / "take.mid"
+    take = TakeRecorder(path, INFO, interval=3600)
+    take.start()
+    inode = path.stat().st_ino
+    before = whole_file(path.read_bytes())
+    for bar in range(5):
+        for i in range(100):
+            take.on_note(PlayedNote((bar * 100 + i) * 120, 60 + i % 12, 120, 80))
+        take.flush()
+        data = whole_file(path.read_bytes())
+        assert path.stat().st_ino == inode
+        assert unchanged(before, data), bar  # all but the last track's length and its end
+        before = data
+        assert len(notes_of(mido.MidiFile(path))) == (bar + 1) * 100 - 1  # the last waits
+    take.close()
+    assert len(notes_of(mido.MidiFile(path))) == 500
+
+
+def whole_file(data: bytes) -> bytes:
+    """The header and the tracks it declares, without the space reserved after them."""
+    import struct
+
+    end = 14
+    for _ in range(struct.unpack(">H", data[10:12])[0]):
+        end += 8 + struct.unpack(">I", data[end + 4:end + 8])[0]
+    return data[:end]
+
+
+def unchanged(before: bytes, after: bytes) -> bool:
+    """``after`` keeps every byte of ``before`` but the last track's length field and its
+    end-of-track event (which a flush overwrites)."""
+    import struct
+
+    start = 14
+    for _ in range(struct.unpack(">H", before[10:12])[0] - 1):
+        start += 8 + struct.unpack(">I", before[start + 4:start + 8])[0]
+    length_field = slice(start + 4, start + 8)
+    keep = len(before) - 4
+    masked = bytearray(after[:keep])
+    masked[length_field] = before[length_field]
+    return bytes(masked) == before[:keep] and after[start:start + 4] == b"MTrk"
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """A 256 KiB tmpfs of the test's own (CI runs as root), unmounted afterwards."""
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], check=True)
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Take every free byte of the file system behind ``folder``."""
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as out:
+        try:
+            while True:
+                out.write(b"\0" * 4096)
+        except OSError:
+            pass
+    return filler
+
+
+def test_a_full_disk_mid_take_keeps_the_take_whole_and_says_so_once(tiny_disk: Path) -> None:
+    path = tiny_disk / "take.mid"
+    lines: list[str] = []
+    take = TakeRecorder(path, INFO, interval=3600, say=lines.append)
+    take.start()
+    onset = 0
+
+    def play(count: int) -> None:
+        nonlocal onset
+        for _ in range(count):
+            take.on_note(PlayedNote(onset, 60 + onset % 12, 120, 80))
+            onset += 120
+
+    play(200)
+    take.flush()
+    filler = fill(tiny_disk)
+    play(20_000)  # ~160 KB of events: more than the reserve left before the disk filled
+    take.flush()
+    take.flush()
+    assert take.error is not None and len(lines) == 1, lines
+    assert str(path) in lines[0] and "playing goes on" in lines[0]
+    assert "\n" not in lines[0]
+    saved = notes_of(mido.MidiFile(path))
+    assert len(saved) >= 199  # what was written before the disk filled is whole
+    filler.unlink()  # room again: the held notes go out, nothing lost
+    take.flush()
+    assert take.error is None and "writing again" in lines[-1]
+    take.close()
+    assert len(notes_of(mido.MidiFile(path))) == 20_200
+    assert [p.name for p in tiny_disk.iterdir()] == ["take.mid"]
+
+
+def test_a_folder_turned_read_only_mid_take_keeps_the_take(tiny_disk: Path) -> None:
+    import subprocess
+
+    path = tiny_disk / "take.mid"
+    lines: list[str] = []
+    take = TakeRecorder(path, INFO, interval=3600, say=lines.append)
+    take.start()
+    for i in range(50):
+        take.on_note(PlayedNote(i * 120, 60, 120, 80))
+    take.flush()
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], check=True)
+    try:
+        for i in range(50, 100):
+            take.on_note(PlayedNote(i * 120, 62, 120, 80))
+        take.close()  # the last flush and the final rewrite both fail: one line, file whole
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(tiny_disk)], check=True)
+    assert take.error is not None and len(lines) == 1, lines
+    assert len(notes_of(mido.MidiFile(path))) == 49
+
+
+def test_a_file_put_in_the_takes_place_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "take.mid"
+    lines: list[str] = []
+    take = TakeRecorder(path, INFO, interval=3600, say=lines.append)
+    take.start()
+    for i in range(10):
+        take.on_note(PlayedNote(i * 120, 60, 120, 80))
+    take.flush()
+    path.rename(tmp_path / "moved.mid")
+    path.write_bytes(b"someone else's file")
+    take.close()  # the last note finds another file there: refused, one line
+    assert path.read_bytes() == b"someone else's file"
+    assert len(lines) == 1 and "another file is now in its place" in lines[0]
+    assert len(notes_of(mido.MidiFile(tmp_path / "moved.mid"))) == 9
