@@ -97,39 +97,56 @@ def _jack_marker(request: pytest.FixtureRequest) -> None:
 class MidiReceiver:
     """A JACK MIDI input port that records every message with its arrival time.
 
-    The rtmidi callback runs on JACK's process thread; it stamps ``time.perf_counter()``
-    there (the same clock senders read) and wakes waiters through a condition variable, so
-    tests wait for data instead of sleeping a guessed amount.
+    Like the product's input (``live/midi/inbox.py``) it polls rtmidi's queue from a thread of
+    its own: no Python callback runs on JACK's process thread, where it would need the GIL in
+    the middle of a cycle. rtmidi stamps each message on JACK's clock when it arrives and hands
+    out the gaps; the arrival times are those stamps placed on ``time.perf_counter()`` (the
+    clock senders read) by the smallest delay seen between an arrival and its poll, so a poll
+    that came late does not make a message late. Tests wait for data instead of sleeping.
     """
+
+    POLL = 0.0005  # seconds between looks at an empty queue
 
     def __init__(self, client: str, port: str = "in") -> None:
         import rtmidi
 
         self.client = client
         self._cond = threading.Condition()
-        self._events: list[tuple[float, bytes]] = []
+        self._events: list[tuple[float, bytes]] = []  # (rtmidi's clock, message)
+        self._offset = float("inf")  # perf_counter minus rtmidi's clock, the tightest seen
         self._probes = 0
+        self._done = threading.Event()
         self._midi = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name=client)
         self._midi.ignore_types(sysex=False, timing=False, active_sense=False)
-        self._midi.set_callback(self._on_message)
         self._midi.open_virtual_port(port)
         self.port_name = f"{client}:{port}"
+        self._poller = threading.Thread(target=self._poll, name=f"{client}-poll", daemon=True)
+        self._poller.start()
 
-    def _on_message(self, event: tuple[list[int], float], _data: object = None) -> None:
-        now = time.perf_counter()
-        message = bytes(event[0])
-        with self._cond:
-            if message == PROBE:
-                self._probes += 1
-            else:
-                self._events.append((now, message))
-            self._cond.notify_all()
+    def _poll(self) -> None:
+        clock: float | None = None
+        while not self._done.is_set():
+            got = self._midi.get_message()
+            if got is None:
+                self._done.wait(self.POLL)
+                continue
+            now = time.perf_counter()
+            data, delta = got
+            clock = 0.0 if clock is None else clock + delta
+            message = bytes(data)
+            with self._cond:
+                self._offset = min(self._offset, now - clock)
+                if message == PROBE:
+                    self._probes += 1
+                else:
+                    self._events.append((clock, message))
+                self._cond.notify_all()
 
     @property
     def events(self) -> list[tuple[float, bytes]]:
         """(perf_counter at arrival, message bytes), in arrival order."""
         with self._cond:
-            return list(self._events)
+            return [(clock + self._offset, message) for clock, message in self._events]
 
     @property
     def messages(self) -> list[bytes]:
@@ -143,7 +160,7 @@ class MidiReceiver:
         """Block until ``count`` messages arrived (bounded); fail listing what did arrive."""
         with self._cond:
             arrived = self._cond.wait_for(lambda: len(self._events) >= count, timeout)
-            events = list(self._events)
+            events = [(clock + self._offset, message) for clock, message in self._events]
         if not arrived:
             got = [message.hex(" ") for _, message in events]
             pytest.fail(
@@ -165,7 +182,8 @@ class MidiReceiver:
                 pytest.fail(f"no probe reached {self.port_name} within {timeout} s")
 
     def close(self) -> None:
-        self._midi.cancel_callback()
+        self._done.set()
+        self._poller.join()
         self._midi.close_port()
         self._midi.delete()
 

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 CC_ALL_NOTES_OFF, CC_ALL_SOUND_OFF = bytes([0xB0, 123, 0]), bytes([0xB0, 120, 0])
 
 
-def spawn(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "musicai.live.cli", "--backend", "jack",
+def spawn(*args: str, backend: str = "jack") -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "musicai.live.cli", "--backend", backend,
                              "--model", "none", "--seed", "2", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -92,6 +92,44 @@ def test_a_signal_mid_note_leaves_nothing_sounding(
     assert all(bytes([0x80, pitch, 0]) in messages for pitch in held)
     assert len([line for line in out.splitlines() if line.strip()]) == len(
         [m for m in messages if m[0] == 0x90 and m[2] > 0])
+
+
+STOPS = {"SIGINT": [signal.SIGINT], "SIGTERM": [signal.SIGTERM], "SIGHUP": [signal.SIGHUP],
+         "Ctrl-C twice": [signal.SIGINT, signal.SIGINT]}
+
+
+@pytest.mark.jack
+@pytest.mark.parametrize("backend", ["jack", "jack-rtmidi"])
+@pytest.mark.parametrize("stop", list(STOPS))
+def test_a_stop_at_a_random_moment_on_either_backend_releases_everything(
+    midi_receiver: ReceiverFactory, backend: str, stop: str
+) -> None:
+    """Any moment (drawn, and printed on failure), either JACK backend, one stop signal or a
+    second Ctrl-C 5 ms after the first (which forces the quick exit): the process ends within
+    2 s and the receiver hears every note-off and CC 123."""
+    import random
+
+    moment = random.Random(f"{backend}{stop}").uniform(0.0, 1.5)
+    receiver = midi_receiver("stop-rx")
+    proc = spawn("--port", receiver.port_name, "--bpm", "240", backend=backend)
+    wait_until(lambda: len(receiver.messages) >= 1, proc)
+    time.sleep(moment)
+    sent_at = time.monotonic()
+    for i, signum in enumerate(STOPS[stop]):
+        if i:
+            time.sleep(0.005)
+        proc.send_signal(signum)
+    _, err = proc.communicate(timeout=20)
+    took = time.monotonic() - sent_at
+    assert took < 2.0, f"{took:.2f} s after the stop (moment {moment:.2f} s)"
+    assert proc.returncode in (0, 130), err
+    assert "Traceback" not in err
+    time.sleep(0.1)  # the last period's messages
+    messages = receiver.messages
+    assert CC_ALL_NOTES_OFF in messages, (moment, [m.hex() for m in messages[-6:]])
+    last_cc = len(messages) - 1 - messages[::-1].index(CC_ALL_NOTES_OFF)
+    assert sounding_after(messages[:last_cc]) == set(), moment  # note-offs before CC 123
+    assert not [m for m in messages[last_cc:] if m[0] == 0x90 and m[2] > 0], moment
 
 
 @pytest.mark.jack
