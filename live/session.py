@@ -176,8 +176,7 @@ def run(options: Options, link: ScreenLink | None = None) -> int:
     predictor, sampler, settings, note = (parts.predictor, parts.sampler, parts.settings,
                                           parts.note)
     take = make_take(options, predictor.name, sampler, settings.gate)
-    output, port_note = open_for(options.backend, options.port,
-                                 with_input=options.jam.input is not None)
+    output, port_note = open_for(options.backend, options.port)
     for line in (note, port_note):
         if line:
             say(line)

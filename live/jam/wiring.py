@@ -16,13 +16,14 @@ from musicai.live.jam.controller import JamController
 from musicai.live.jam.options import JamOptions
 from musicai.live.midi.backends import NO_MIDI, choose_backend
 from musicai.live.midi.inbox import Inbox
-from musicai.live.midi.input import InputListener
+from musicai.live.midi.input import InputListener, InputPort
 from musicai.live.midi.input_watch import InputWatch
+from musicai.live.midi.jack_input import JackInput
 
 
 @dataclass
 class JamRun:
-    listener: InputListener
+    listener: InputPort
     watch: InputWatch
     controller: JamController
     say: Callable[[str], None]
@@ -36,9 +37,19 @@ class JamRun:
         self.listener.close()
         self.watch.close()
         inbox = self.listener.inbox
+        dropped = inbox.dropped + getattr(self.listener, "dropped", 0)
         self.say(f"input: {inbox.received} messages, {inbox.ignored} ignored, {inbox.bad} "
-                 f"malformed, {inbox.dropped} dropped; {self.controller.absorbed} notes "
+                 f"malformed, {dropped} dropped; {self.controller.absorbed} notes "
                  f"absorbed; port lost {self.watch.losses} times")
+
+
+def open_listener(engine: Engine, backend: str, wanted: str,
+                  inbox: Inbox) -> InputPort:
+    """On ``--backend jack`` the input is a port on the output's own JACK-Client client (an
+    rtmidi client beside it in this process would stall both); elsewhere rtmidi's."""
+    if backend == "jack" and hasattr(engine.output, "attach_input"):
+        return JackInput(engine.output, wanted, inbox).open()
+    return InputListener(backend, wanted, inbox).open()
 
 
 def start_jam(engine: Engine, options: JamOptions, backend_arg: str | None,
@@ -52,7 +63,7 @@ def start_jam(engine: Engine, options: JamOptions, backend_arg: str | None,
                         "start JACK (jackd -d dummy) or pick --backend")
     setup = options.setup
     inbox = Inbox(setup.cc.controllers if setup.cc else (), clock=setup.sync)
-    listener = InputListener(backend, options.input, inbox).open()
+    listener = open_listener(engine, backend, options.input, inbox)
     try:
         watch = InputWatch(listener, say)
     except BaseException:

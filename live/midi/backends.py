@@ -148,21 +148,14 @@ def _open(midi: object, backend: str, port: str | None) -> RtMidiOutput:
 
 
 def open_for(backend_arg: str | None, port: str | None,
-             env: Mapping[str, str] = os.environ,
-             with_input: bool = False) -> tuple[OutputPort, str | None]:
+             env: Mapping[str, str] = os.environ) -> tuple[OutputPort, str | None]:
     """The output a run plays into, and a note for the user (None when all is as asked).
 
     With no MIDI system and no explicit ``--port`` the instrument still plays, to the screen
-    and the take file; an explicit ``--port`` that cannot be opened is an error. With an
-    ``--input`` on JACK the output is rtmidi's too: input still reads through rtmidi, and an
-    rtmidi JACK client beside a JACK-Client one in one process stalls them both (rtmidi holds
-    the GIL while it waits for a JACK cycle that needs the GIL for our process callback)."""
+    and the take file; an explicit ``--port`` that cannot be opened is an error. On JACK an
+    ``--input`` is a port on this output's client (``jack_input.py``)."""
     backend = choose_backend(backend_arg, env)
     note = None
-    if backend == "jack" and with_input:
-        backend = "jack-rtmidi"
-        note = ("JACK: with --input the output goes through rtmidi as well (each message at "
-                "the start of the next period); frame-stamped output plays without --input")
     if backend is None:
         if port is not None:
             raise PortError(f"cannot open --port {port!r}: {NO_MIDI.split(';')[0]}; "

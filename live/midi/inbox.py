@@ -1,9 +1,10 @@
-"""What a MIDI input hands the engine, filtered on the backend's thread.
+"""What a MIDI input hands the engine, filtered on the input's own thread.
 
-python-rtmidi calls ``Inbox.feed`` on its own thread (on JACK, the server's process thread),
-holding the GIL; so it does the least it can and never blocks: system exclusive, active sensing
-and (unless following clock) timing clock never get here (the backend drops them in C, see
-``input.py``); what does get here is checked and then either ignored (controllers nobody mapped,
+``Inbox.feed`` is called by the input's drain thread (``input.py`` polling rtmidi's queue, or
+``jack_input.py`` draining its ring), never by the engine; it does the least it can and never
+blocks: system exclusive, active sensing and (unless following clock) timing clock never get
+here (the backend drops them before any Python runs, or the JACK process callback skips them);
+what does get here is checked and then either ignored (controllers nobody mapped,
 aftertouch, note-offs for notes that are not down) or appended to a bounded deque as a small
 tuple ``(time, status, a, b)``, which wakes the engine. Clock pulses are coalesced: each only
 appends ``(sequence number, time)`` to a ring and wakes nobody, unless the engine waits for the

@@ -24,13 +24,39 @@ import time
 from musicai.live.errors import PortError
 from musicai.live.midi.discovery import JACK_BACKENDS, TITLES, client, match_port, way_out
 from musicai.live.midi.inbox import Inbox
+from musicai.live.midi.watch import _stable
 
 POLL = 0.001  # seconds between looks at rtmidi's queue
 CLIENT = "MusicAI-in"
 
 
-class InputListener:
-    """One input port feeding an ``Inbox``; ``reopen`` after the port came back."""
+class InputPort:
+    """What the jam and the input watch need of an input, whichever library reads it:
+    ``open``, ``close``, ``present``, ``close_probe``, ``is_open``, ``name``, ``virtual``,
+    ``inbox``; ``reopen`` is the same for all."""
+
+    name: str
+    wanted: str
+
+    def open(self, virtual_if_missing: bool = True) -> InputPort:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def reopen(self) -> bool:
+        """Connect again to the same port, which came back; False if that failed."""
+        self.close()
+        self.wanted = self.name
+        try:
+            self.open(virtual_if_missing=False)
+        except PortError:
+            return False
+        return True
+
+
+class InputListener(InputPort):
+    """One input port through python-rtmidi feeding an ``Inbox``."""
 
     def __init__(self, backend: str, wanted: str, inbox: Inbox) -> None:
         self.backend = backend
@@ -41,6 +67,7 @@ class InputListener:
         self._midi: object | None = None
         self._closing = threading.Event()
         self._poller: threading.Thread | None = None
+        self._probe: object | None = None  # a client of its own for ``present``
 
     def open(self, virtual_if_missing: bool = True) -> InputListener:
         """Connect to the port ``wanted`` names, or create a virtual one of that name."""
@@ -107,15 +134,19 @@ class InputListener:
         midi.close_port()
         midi.delete()
 
-    def reopen(self) -> bool:
-        """Connect again to the same port, which came back; False if that failed."""
-        self.close()
-        self.wanted = self.name
-        try:
-            self.open(virtual_if_missing=False)
-        except PortError:
-            return False
-        return True
+    def present(self) -> bool:
+        """Whether the source is listed, seen through a probe client (never the listening
+        one: listing through it while it listens is not safe on every backend)."""
+        if self.virtual:
+            return True
+        if self._probe is None:
+            self._probe = client(self.backend, "in", f"{CLIENT}-watch")
+        return _stable(self.name) in {_stable(n) for n in self._probe.get_ports()}
+
+    def close_probe(self) -> None:
+        if self._probe is not None:
+            self._probe.delete()
+            self._probe = None
 
     @property
     def is_open(self) -> bool:

@@ -1,11 +1,12 @@
 """Noticing that the input port went away, and reopening it when it comes back.
 
 Like ``watch.PortWatch`` for the output, this runs on the main thread (a chore of the wait
-loop, at most once a ``every`` seconds) and lists the sources through its own probe client,
-never the listening one. When the port is gone it closes the listener, tells the engine (a
-``LOST`` marker in the inbox: the engine thread lets go of the notes still held, whose
-note-offs will never come) and says so once; when the port is listed again it reopens it and
-says that too. A virtual input port is ours and cannot go away.
+loop, at most once a ``every`` seconds) and asks the listener whether its source is still
+listed (rtmidi's listener looks through a probe client of its own, never the listening one;
+JACK-Client's asks its own client). When the port is gone it closes the listener, tells
+the engine (a ``LOST`` marker in the inbox: the engine thread lets go of the notes still
+held, whose note-offs will never come) and says so once; when the port is listed again it
+reopens it and says that too. A virtual input port is ours and cannot go away.
 """
 
 from __future__ import annotations
@@ -13,38 +14,34 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from musicai.live.midi.discovery import client
-from musicai.live.midi.input import CLIENT, InputListener
-from musicai.live.midi.watch import _stable
+from musicai.live.midi.input import InputPort
 
 LOST = 0  # status of the marker message: "the input port was lost"
 
 
 class InputWatch:
-    def __init__(self, listener: InputListener, say: Callable[[str], None],
+    def __init__(self, listener: InputPort, say: Callable[[str], None],
                  every: float = 1.0) -> None:
         self.listener = listener
         self.say = say
         self.every = every
         self.losses = 0
         self._next = time.monotonic() + every
-        self._probe: object | None = None
         if not listener.virtual:
-            self._probe = client(listener.backend, "in", f"{CLIENT}-watch")
+            listener.present()  # its probe, if it has one, is made now, before the engine plays
 
     def __call__(self) -> None:
         now = time.monotonic()
-        if self._probe is None or now < self._next:
+        if self.listener.virtual or now < self._next:
             return
         self._next = now + self.every
         self.check()
 
     def check(self) -> bool:
         """True while the port is there (reopened if it had gone)."""
-        if self._probe is None:
+        if self.listener.virtual:
             return True
-        listed = {_stable(n) for n in self._probe.get_ports()}
-        present = _stable(self.listener.name) in listed
+        present = self.listener.present()
         inbox = self.listener.inbox
         if not inbox.lost and not present:
             self.losses += 1
@@ -61,6 +58,4 @@ class InputWatch:
         return not inbox.lost
 
     def close(self) -> None:
-        if self._probe is not None:
-            self._probe.delete()
-            self._probe = None
+        self.listener.close_probe()

@@ -102,6 +102,7 @@ class JackOutput(OutputPort):
         self._tail = 0  # next slot the process callback reads (only JACK moves it)
         self._last_frame: int | None = None
         self._drained = threading.Event()
+        self._input: object | None = None  # a JackInput on this client, read in _process
         client.set_process_callback(self._process)
         client.set_shutdown_callback(self._shutdown)
         client.set_xrun_callback(self._xrun)
@@ -130,6 +131,15 @@ class JackOutput(OutputPort):
         self._client.connect(self._port, names[index])
         self.virtual = False
         self.name = names[index]
+
+    @property
+    def client(self) -> object:
+        """The jack.Client, for an input port on the same client (``jack_input.py``)."""
+        return self._client
+
+    def attach_input(self, listener: object | None) -> None:
+        """Read ``listener``'s port in this client's process callback (None: stop)."""
+        self._input = listener
 
     @property
     def own_port(self) -> str:
@@ -211,6 +221,9 @@ class JackOutput(OutputPort):
         port = self._port
         port.clear_buffer()
         start = self._client.last_frame_time
+        listener = self._input
+        if listener is not None:
+            listener.collect(start, time.perf_counter(), self.rate)
         tail, head = self._tail, self._head
         floor = 0
         for _ in range(SLOTS):
