@@ -8,30 +8,25 @@ preallocated slots (a bounded loop; system exclusive, active sensing and, unless
 followed, timing clock are skipped there); a thread of ours drains the ring every millisecond
 into the ``Inbox``, as ``input.InputListener`` drains rtmidi's queue.
 
-Dating by frame: a message's time is its frame placed on ``time.perf_counter()``. Each cycle
-pairs its first frame with the clock at the callback; a callback that wakes late makes that
-pair late, never early, so the mapping takes the earliest pair of the last 50 to 100 ms
-(``WINDOW``, two windows). Pulses of a sequencer's MIDI clock thus keep their spacing to the
-frame instead of inheriting the callback's wake-up jitter; a server whose cycles fall behind
-the clock for longer (JACK's dummy driver on a loaded machine) is followed within 100 ms, so
-a message is never dated before the cycle that read it could run. Frames are unwrapped past
-JACK's 32 bits (a day at 48 kHz).
+Dating by frame: a message's time is its frame placed on ``time.perf_counter()`` by the
+output's ``FrameClock`` (the earliest callback of the last 50-100 ms, so a callback that wakes
+late does not make its messages late), the same clock the output places due times with.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 from musicai.live.errors import PortError
 from musicai.live.midi.discovery import match_port, way_out
 from musicai.live.midi.inbox import Inbox
 from musicai.live.midi.input import InputPort
+from musicai.live.midi.jack_output import STALE
 from musicai.live.midi.messages import CLOCK
 
 SLOTS = 4096  # messages between two drains at most (a 2,000 msg/s flood for 2 s)
 POLL = 0.001  # seconds between drains
-WINDOW = 0.05  # seconds: the mapping is the earliest pair of this window and the one before
-WRAP = 1 << 32  # JACK frames are 32-bit
 SYSEX, ACTIVE_SENSING = 0xF0, 0xFE
 
 
@@ -53,12 +48,6 @@ class JackInput(InputPort):
         self._data = [bytearray(3) for _ in range(SLOTS)]
         self._head = 0  # next slot JACK's thread writes (only it moves this)
         self._tail = 0  # next slot the drain reads (only the drain moves this)
-        self._offset = 0.0  # perf_counter minus frame / rate: the mapping in use
-        self._window_min = float("inf")  # earliest pair of the current window
-        self._last_min = float("inf")  # of the window before
-        self._window_ends = 0.0
-        self._last_start = 0  # the previous cycle's first frame (32-bit)
-        self._wraps = 0
         self._closing = threading.Event()
         self._drain: threading.Thread | None = None
 
@@ -105,23 +94,12 @@ class JackInput(InputPort):
         """Nothing to close: ``present`` asks the port's own client."""
 
     # JACK's process thread (from JackOutput._process): copy, never wait ---------------------
-    def collect(self, start: int, now: float, rate: int) -> None:
-        """Copy this cycle's messages into the ring; ``start`` is the cycle's first frame and
-        ``now`` the clock at the callback (for the frame-to-clock mapping)."""
+    def collect(self, start: int) -> None:
+        """Copy this cycle's messages into the ring; ``start`` is the cycle's first frame,
+        unwrapped (``FrameClock.cycle``)."""
         port = self._port
         if port is None:
             return
-        if start < self._last_start:
-            self._wraps += 1
-        self._last_start = start
-        start += self._wraps * WRAP
-        pair = now - start / rate
-        if now >= self._window_ends:
-            self._last_min, self._window_min = self._window_min, pair
-            self._window_ends = now + WINDOW
-        elif pair < self._window_min:
-            self._window_min = pair
-        self._offset = min(self._window_min, self._last_min)
         clock = self.inbox.clock
         head = self._head
         for frame, data in port.incoming_midi_events():
@@ -141,12 +119,16 @@ class JackInput(InputPort):
 
     # the drain thread -------------------------------------------------------------------------
     def _drain_loop(self, closing: threading.Event) -> None:
-        feed, rate = self.inbox.feed, self.output.rate
+        feed, seconds_at = self.inbox.feed, self.output.frame_clock.seconds_at
+        clock = time.perf_counter
         while not closing.is_set():
             tail, head = self._tail, self._head
             while tail != head:
                 n = self._lengths[tail]
-                feed(list(self._data[tail][:n]), self._frames[tail] / rate + self._offset)
+                when, now = seconds_at(self._frames[tail]), clock()
+                if not now - STALE <= when <= now:  # a server that stalled: it came now
+                    when = now
+                feed(list(self._data[tail][:n]), when)
                 tail = (tail + 1) % SLOTS
                 self._tail = tail
             closing.wait(POLL)

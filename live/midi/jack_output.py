@@ -2,8 +2,9 @@
 
 rtmidi writes whatever it is handed at frame 0 of the next JACK period, so an onset lands up
 to a whole period late (21 ms at 1024 frames). Here the engine hands each message with the
-time it is due; the port turns that time into a JACK frame (JACK's own estimate of the
-frame now, plus the distance to the due time) and adds a constant latency of one period
+time it is due; the port turns that time into a JACK frame (``frame_clock.py``: the
+earliest callback of the last 50-100 ms, so a late wake-up does not move it; JACK's own
+estimate of the frame now until the first cycle) and adds a constant latency of one period
 plus a margin. The process callback writes each message at its offset in the cycle that
 holds its frame, so what a listener hears is the engine's schedule shifted by the latency,
 to the frame.
@@ -13,6 +14,12 @@ engine, under the port's lock) and one reader (JACK's process thread): the reade
 waits for anything, it reads what is published and leaves the rest for a later cycle.
 Messages keep their order: a message due earlier than the one queued before it (a panic
 after notes already queued ahead) goes at that one's frame, never before it.
+
+A server that stalls (seconds without a cycle, as a synchronous server does on a killed
+client) and then crawls leaves the frame clock behind: a due time then maps beyond JACK's own
+estimate of the frame now by more than ``STALE`` and the estimate is used, and a message queued
+further ahead than anything is ever sent (latency, a period and ``STALE``) goes at once,
+counted late, so nothing waits behind it.
 
 The server going away is seen by JACK's shutdown callback: every later send fails with one
 line, so the engine stops and the run ends with status 1 (there is nothing to play into, and
@@ -28,6 +35,7 @@ from collections.abc import Sequence
 
 from musicai.live.errors import PortError, ServerStoppedError
 from musicai.live.midi.discovery import match_port, way_out
+from musicai.live.midi.frame_clock import FrameClock
 from musicai.live.midi.ports import OutputPort
 
 CLIENT = "MusicAI"
@@ -36,6 +44,9 @@ MASK = 0xFFFF_FFFF  # JACK frames are 32-bit and wrap
 HALF = 0x8000_0000
 MARGIN = 0.002  # seconds of engine lateness absorbed on top of one period
 FLUSH_LIMIT = 0.5  # seconds a close waits for its last messages to leave
+#: seconds the frame clock may differ from JACK's estimate of the frame now before the port
+#: trusts the estimate instead (a server that stalled for seconds, e.g. on a killed client)
+STALE = 0.1
 
 
 def _silence_jack_library() -> None:
@@ -90,10 +101,13 @@ class JackOutput(OutputPort):
             raise PortError(f"JACK: cannot connect ({err}); {way_out('jack')}") from err
         client = self._client
         self.rate = client.samplerate
+        self.frame_clock = FrameClock(self.rate)
+        self.stale_frames = round(STALE * self.rate)
         self.period = client.blocksize
         self.latency_frames = latency_in_frames(self.period, self.rate)
         self.xruns = 0
         self.late = 0  # messages that missed their frame and went at the cycle's start
+        self.retimed = 0  # messages placed by a clock the server had stalled behind: sent now
         self.cycles = 0
         self._gone: OSError | None = None
         self._frames = [0] * SLOTS
@@ -187,8 +201,12 @@ class JackOutput(OutputPort):
             raise OSError(f"JACK port {self.name!r}: the server takes no messages (its "
                           "process cycle has stopped)")
         now = time.perf_counter()
-        ahead = 0.0 if when is None else when - now
-        frame = (self._client.frame_time + round(ahead * self.rate) + self.latency_frames)
+        due = now if when is None else when
+        frame = self.frame_clock.frame_at(due)
+        estimate = self._client.frame_time + round((due - now) * self.rate)
+        if frame is None or abs(frame - estimate) > self.stale_frames:
+            frame = estimate  # no cycle yet, or a server that stalled: JACK's estimate
+        frame += self.latency_frames
         last = self._last_frame
         if last is not None and (frame - last) & MASK >= HALF:
             frame = last  # never before a message queued earlier
@@ -221,9 +239,10 @@ class JackOutput(OutputPort):
         port = self._port
         port.clear_buffer()
         start = self._client.last_frame_time
+        unwrapped = self.frame_clock.cycle(start, time.perf_counter())
         listener = self._input
         if listener is not None:
-            listener.collect(start, time.perf_counter(), self.rate)
+            listener.collect(unwrapped)
         tail, head = self._tail, self._head
         floor = 0
         for _ in range(SLOTS):
@@ -235,7 +254,11 @@ class JackOutput(OutputPort):
                 offset = 0
                 self.late += 1
             elif offset >= frames:
-                break  # a later cycle's
+                if offset <= self.latency_frames + frames + self.stale_frames:
+                    break  # a later cycle's
+                offset = 0  # further ahead than anything is ever sent: a clock that stalled
+                self.retimed += 1
+                self.late += 1
             if offset < floor:
                 offset = floor
             try:
