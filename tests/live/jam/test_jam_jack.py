@@ -278,7 +278,8 @@ def test_an_input_port_that_goes_away_is_reported_and_reopened(
             engine.wait_line("is back", timeout=10)
             second.go()
             second.result()
-            wait_until(lambda: len(echoed(1)) == 2, f"nothing echoed after the port came back {engine.err}")
+            wait_until(lambda: len(echoed(1)) == 2,
+                       f"nothing echoed after the port came back; stderr {engine.err}")
         finally:
             second.close()
         engine.proc.terminate()
