@@ -120,13 +120,15 @@ class JackInput(InputPort):
     # the drain thread -------------------------------------------------------------------------
     def _drain_loop(self, closing: threading.Event) -> None:
         feed, seconds_at = self.inbox.feed, self.output.frame_clock.seconds_at
-        clock = time.perf_counter
+        clock, rate = time.perf_counter, self.output.rate
         while not closing.is_set():
             tail, head = self._tail, self._head
             while tail != head:
                 n = self._lengths[tail]
                 when, now = seconds_at(self._frames[tail]), clock()
-                if not now - STALE <= when <= now:  # a server that stalled: it came now
+                # a frame later in the cycle than the callback is up to a period ahead; more
+                # than that (or far behind) is a server that stalled: it came now
+                if not now - STALE <= when <= now + STALE + self.output.period / rate:
                     when = now
                 feed(list(self._data[tail][:n]), when)
                 tail = (tail + 1) % SLOTS
