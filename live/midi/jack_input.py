@@ -9,8 +9,8 @@ followed, timing clock are skipped there); a thread of ours drains the ring ever
 into the ``Inbox``, as ``input.InputListener`` drains rtmidi's queue.
 
 Dating by frame: a message's time is its frame placed on ``time.perf_counter()`` by the
-output's ``FrameClock`` (the earliest callback of the last 50-100 ms, so a callback that wakes
-late does not make its messages late), the same clock the output places due times with.
+output's ``FrameClock`` (the earliest callback of the last two windows, so a callback that
+wakes late does not make its messages late), the same clock the output places due times with.
 """
 
 from __future__ import annotations

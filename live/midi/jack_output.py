@@ -3,7 +3,7 @@
 rtmidi writes whatever it is handed at frame 0 of the next JACK period, so an onset lands up
 to a whole period late (21 ms at 1024 frames). Here the engine hands each message with the
 time it is due; the port turns that time into a JACK frame (``frame_clock.py``: the
-earliest callback of the last 50-100 ms, so a late wake-up does not move it; JACK's own
+earliest callback of the last two windows, so a late wake-up does not move it; JACK's own
 estimate of the frame now until the first cycle) and adds a constant latency of one period
 plus a margin. The process callback writes each message at its offset in the cycle that
 holds its frame, so what a listener hears is the engine's schedule shifted by the latency,
@@ -239,7 +239,8 @@ class JackOutput(OutputPort):
         port = self._port
         port.clear_buffer()
         start = self._client.last_frame_time
-        unwrapped = self.frame_clock.cycle(start, time.perf_counter())
+        since = self._client.frames_since_cycle_start
+        unwrapped = self.frame_clock.cycle(start, time.perf_counter(), frames, since)
         listener = self._input
         if listener is not None:
             listener.collect(unwrapped)
