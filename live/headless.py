@@ -60,8 +60,9 @@ class NotePrinter:
     def _on_note(self, note: PlayedNote) -> None:  # engine thread: no I/O here
         if self.start is None:
             self.start = self._engine.tempo.time_of(0)
-        if note.pitch is not None:
-            self._queue.put((note, self._engine.clock.now(), self._chord_of(note.onset)))
+        if note.pitch is not None:  # when it sounds: handed over ``ahead`` of that
+            sounds = self._engine.clock.now() + self._engine.ahead
+            self._queue.put((note, sounds, self._chord_of(note.onset)))
 
     def drain(self, timeout: float | None = None) -> None:
         """Print what has arrived; wait up to ``timeout`` for the first line."""

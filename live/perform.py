@@ -135,10 +135,10 @@ def report(engine: Engine, outcome: Outcome, say: Callable[[str], None]) -> None
     say(f"played {notes:,} notes and {rests:,} rests; note-on timing p50 "
         f"{snap.jitter_p50_ms:.2f} ms, p99 {snap.jitter_p99_ms:.2f} ms, "
         f"max {snap.jitter_max_ms:.2f} ms, {snap.late_notes} late, {snap.fallbacks} fallbacks")
-    if snap.port_latency_ms:  # JACK-Client: what the listener heard on top of that
+    if snap.port_latency_ms:  # JACK-Client: how far ahead the engine worked, and misses
         late = getattr(engine.output, "late", 0)
-        say(f"JACK: every message {snap.port_latency_ms:.1f} ms after it was due, "
-            f"{late} past their frame, {snap.xruns} xruns")
+        say(f"JACK: every message at its frame, handed over {snap.port_latency_ms:.1f} ms "
+            f"ahead; {late} past their frame, {snap.xruns} xruns")
     if outcome.problem:
         say(outcome.problem)
     elif outcome.signal:

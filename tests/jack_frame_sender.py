@@ -1,12 +1,13 @@
 """A sequencer in its own process that writes MIDI messages at exact JACK frames.
 
-    python tests/jack_frame_sender.py CLIENT COUNT SPACING [HEX]
+    python tests/jack_frame_sender.py CLIENT COUNT SPACING [HEX [EXTRA_HEX@INDEX]]
 
 Registers ``CLIENT:out`` on the server named by JACK_DEFAULT_SERVER and prints ``ready``;
 after a line on stdin (connect first) it writes COUNT messages (HEX, default a note-on),
 SPACING frames apart, each at its own offset in the cycle that holds its frame (as a DAW's
-sequencer or clock does), starting two periods ahead; then prints ``sent FIRST_FRAME`` and
-ends.
+sequencer or clock does), starting two periods ahead, and EXTRA_HEX just before message number
+INDEX at its frame (``fa@48``: MIDI Start before the 49th clock pulse, as a DAW that sends
+clock while stopped does); then prints ``sent FIRST_FRAME`` and ends.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import threading
 import jack
 
 
-def main(name: str, count: int, spacing: int, message: bytes) -> int:
+def main(name: str, count: int, spacing: int, message: bytes, extra: bytes = b"",
+         at: int = -1) -> int:
     client = jack.Client(name, no_start_server=True)
     port = client.midi_outports.register("out")
     go, done = threading.Event(), threading.Event()
@@ -33,6 +35,8 @@ def main(name: str, count: int, spacing: int, message: bytes) -> int:
             plan["first"] = plan["next"] = start + 2 * frames
             plan["left"] = count
         while plan["left"] and plan["next"] < start + frames:
+            if count - plan["left"] == at:
+                port.write_midi_event(max(0, plan["next"] - start), extra)
             port.write_midi_event(max(0, plan["next"] - start), message)
             plan["next"] += spacing
             plan["left"] -= 1
@@ -50,4 +54,6 @@ def main(name: str, count: int, spacing: int, message: bytes) -> int:
 
 if __name__ == "__main__":
     hex_message = sys.argv[4] if len(sys.argv) > 4 else "903c64"
-    sys.exit(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), bytes.fromhex(hex_message)))
+    extra_hex, _, index = (sys.argv[5] if len(sys.argv) > 5 else "@-1").partition("@")
+    sys.exit(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), bytes.fromhex(hex_message),
+                  bytes.fromhex(extra_hex), int(index)))

@@ -115,8 +115,8 @@ def printed(lines: list[str]) -> list[tuple[int, str, int, str]]:
 
 
 def seconds(lines: list[str]) -> list[float]:
-    """When each printed note went out, in seconds from the time of tick 0 (the engine's
-    clock, read right after the send: no output delivery in it)."""
+    """When each printed note sounds by the engine's clock (read right after the send, plus
+    the port's stated latency: no output delivery in it), in seconds from tick 0's time."""
     return [float(LINE.match(line).group(1)) for line in lines]
 
 

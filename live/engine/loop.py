@@ -6,20 +6,25 @@ are beside it: ``desk.py``, ``timeline.py``, ``snapshot.py``, ``protocols.py``.)
 
 One thread owns everything here. For each note it
 
-1. waits (sending any note-offs that fall due) until the note's onset minus ``lookahead``,
+1. waits (sending any note-offs that fall due) until ``lookahead`` before the note goes out,
 2. applies the commands that are due at this note, then asks the sampler to choose the note
-   from logits prepared earlier, so a change made up to ``lookahead`` before the onset lands
-   on that very note,
-3. waits for the onset itself (sleep, then spin) and sends the note-on,
+   from logits prepared earlier, so a change made up to ``lookahead`` before that lands on
+   that very note (one after it waits for the next: a bar line at a chosen note is past),
+3. waits for its time (sleep, then spin) and sends the note-on,
 4. and only then runs the predictor for the following note, off the critical path. If that
    inference finishes too late for the next choice (the deadline guard), the next note is
    chosen by the theory sampler alone from flat logits, and the miss is counted.
 
 Musical time is in ticks; the ``TempoMap`` converts to wall time at the moment of waiting, so a
-tempo change re-times everything still ahead and keeps the phase. Commands come in through a
-non-blocking desk (``desk.py``); ``snapshot`` (``snapshot.py``) is replaced, never mutated,
-after every note, for any UI to read from any thread. Whatever happens (stop, error, lost port)
-every note this engine started is stopped: the output port's panic runs in a ``finally``.
+tempo change re-times everything still ahead and keeps the phase. The map's times are when
+things are *heard*: a port with a stated latency (JACK-Client: every message at its frame, one
+period plus a margin after the time it is given) is handed each message that much early
+(``ahead``), stamped with its time less the latency, so a listener hears each note at its place
+on the map, the map that a player's frame-dated notes and a master clock's pulses are on too.
+Commands come in through a non-blocking desk (``desk.py``); ``snapshot`` (``snapshot.py``) is
+replaced, never mutated, after every note, for any UI to read from any thread. Whatever
+happens (stop, error, lost port) every note this engine started is stopped: the output port's
+panic runs in a ``finally``.
 
 A ``Jam`` (live input, MIDI clock; ``live/jam/controller.py``; ``protocols.py``) plugs in at
 three points, all on this thread: ``poll`` whenever the engine drains its commands (input is
@@ -109,6 +114,7 @@ class Engine:
         self._stale = False  # the predictor absorbed input since the logits were prepared
         self._restyled = False  # the style changed since: the next note is predicted again
         self._hush = False  # a panic/release came after the note was chosen: do not sound it
+        self._chosen = -1  # onset of the last note chosen: commands arriving after it miss it
 
     # control from any thread --------------------------------------------------------------
     def send(self, command: Command) -> None:
@@ -142,7 +148,8 @@ class Engine:
 
     def _run(self) -> None:
         s = self.settings
-        self.tempo.start(self.clock.now() + s.preroll, s.start)
+        # the first note goes out ``ahead`` of its time: a preroll shorter would make it late
+        self.tempo.start(self.clock.now() + max(s.preroll, self.ahead), s.start)
         if s.clock_out:
             self._send([START], self.clock.now())
             self.timeline.next_pulse = -(-s.start // CLOCK_TICKS) * CLOCK_TICKS
@@ -178,6 +185,7 @@ class Engine:
             else:
                 source = "engine"
             choice = self.sampler.choose(logits[0], logits[1], onset)
+            self._chosen = onset
             event = NoteEvent(choice.pitch, choice.duration, self.sampler.harmony_for(onset),
                               s.instrument)
             while not self._wait_for(onset, 0.0):
@@ -196,23 +204,32 @@ class Engine:
         self._drain_offs(end_tick)
         self._publish(False)
 
+    @property
+    def ahead(self) -> float:
+        """Seconds before its heard time that a message is handed to the port (its latency)."""
+        return self.output.latency
+
+    def _sent_at(self, tick: float) -> float:
+        """When the message for ``tick`` is handed to the port, and the time it carries."""
+        return self.tempo.time_of(tick) - self.output.latency
+
     def _prepare(self, onset: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Logits for the note at ``onset``; None when they came too late to use."""
         started = time.perf_counter()
         logits = self.predictor.predict(self.sampler.harmony_for(onset), self.settings.instrument,
                                         onset)
         self.inference.add(time.perf_counter() - started)
-        choose_at = self.tempo.time_of(onset) - self.settings.lookahead
+        choose_at = self._sent_at(onset) - self.settings.lookahead
         return None if self.clock.now() > choose_at else logits
 
     def _wait_for(self, onset: int, before: float) -> bool:
-        """Send due note-offs (and clock pulses) until ``before`` seconds ahead of ``onset``;
-        False if woken."""
+        """Send due note-offs (and clock pulses) until ``before`` seconds ahead of handing
+        ``onset``'s note to the port; False if woken."""
         while True:
-            target = self.tempo.time_of(onset) - before
+            target = self._sent_at(onset) - before
             tick = self.timeline.next_tick()
             if tick is not None:
-                when = self.tempo.time_of(tick)
+                when = self._sent_at(tick)
                 if when <= target:
                     if not self.clock.wait_until(when, self._wake):
                         self._drain_commands()
@@ -235,7 +252,7 @@ class Engine:
         return False
 
     def _sound(self, event: NoteEvent, velocity: int, onset: int) -> float:
-        scheduled = self.tempo.time_of(onset)
+        scheduled = self._sent_at(onset)
         if event.pitch is None or self._muted:
             return 0.0
         channel = self.settings.channel
@@ -265,13 +282,13 @@ class Engine:
             last = max(end_tick or 0, timeline.last_off())
             while timeline.next_pulse <= last or timeline.owes_offs:
                 tick = timeline.next_tick()
-                when = self.tempo.time_of(tick)
+                when = self._sent_at(tick)
                 self.clock.wait_until(when)
                 self._send(timeline.pop(tick), when)
             return
         while timeline.owes_offs:
             tick, message = timeline.pop_off()
-            when = self.tempo.time_of(tick)
+            when = self._sent_at(tick)
             if self._stop:  # stopped: the note-offs now (a frame-stamping port plays them
                 when = min(when, self.clock.now())  # at the time it is given)
             else:
@@ -294,7 +311,10 @@ class Engine:
             now = self.clock.now()
             for message in self.jam.poll(now):
                 self._send(message, now)
-        for command in self.desk.arrived(int(self.tempo.tick_at(self.clock.now()))):
+        # Stamped with the first tick still open: the note chosen last (up to ``ahead`` plus
+        # the lookahead before it sounds) is settled, so a bar line at it is the next bar's.
+        open_tick = max(int(self.tempo.tick_at(self.clock.now())), self._chosen + 1)
+        for command in self.desk.arrived(open_tick):
             if isinstance(command, Action):
                 self._act(command.name)
             else:

@@ -6,8 +6,9 @@ time it is due; the port turns that time into a JACK frame (``frame_clock.py``: 
 earliest callback of the last two windows, so a late wake-up does not move it; JACK's own
 estimate of the frame now until the first cycle) and adds a constant latency of one period
 plus a margin. The process callback writes each message at its offset in the cycle that
-holds its frame, so what a listener hears is the engine's schedule shifted by the latency,
-to the frame.
+holds its frame, so what a listener hears is the given times shifted by the latency, to the
+frame. The engine reads ``latency`` and hands every message that much early (``Engine.ahead``),
+so its notes are heard exactly on its own timeline.
 
 The queue between the two threads is a ring of preallocated slots with one writer (the
 engine, under the port's lock) and one reader (JACK's process thread): the reader never

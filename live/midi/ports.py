@@ -17,6 +17,10 @@ from musicai.live.midi.messages import ALL_NOTES_OFF, ALL_SOUND_OFF, control_cha
 
 class OutputPort:
     name = "output"
+    #: seconds from the time a message is given with to the time it sounds: 0 for a port that
+    #: sends at once; a frame-stamping port (JACK-Client) states its constant here, and the
+    #: engine hands it every message that much early (``Engine.ahead``)
+    latency = 0.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -139,8 +139,8 @@ def meters(snapshot: object, input_name: str = "") -> Text:
     text.append("\nout ", "dim").append(s.port or "-", "bold")
     text.append(" ok" if s.port_ok else " LOST", "green" if s.port_ok else "bold reverse red")
     latency = getattr(s, "port_latency_ms", 0.0)
-    if latency:  # JACK-Client: every message at its frame, this much after it is due
-        text.append(f" +{latency:.1f} ms", "dim")
+    if latency:  # JACK-Client: every message at its frame, handed over this much early
+        text.append(f" ahead {latency:.1f} ms", "dim")
         xruns = getattr(s, "xruns", 0)
         text.append(f" xruns {xruns}", "bold yellow" if xruns else "dim")
     text.append("  in ", "dim").append(input_name or "-", "bold")

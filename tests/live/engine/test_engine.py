@@ -19,9 +19,9 @@ QUARTER = 0.5  # seconds at 120 bpm
 def make_engine(script, *, bars=1, predictor=None, **settings):
     clock = ManualClock()
     out = RecordingOutput(clock=clock)
+    settings.setdefault("preroll", 0.0)
     engine = Engine(predictor or TheoryOnlyPredictor(), ScriptedSampler(script), out,
-                    clock=clock, settings=EngineSettings(bpm=BPM, bars=bars, preroll=0.0,
-                                                         **settings))
+                    clock=clock, settings=EngineSettings(bpm=BPM, bars=bars, **settings))
     return engine, out, clock
 
 
@@ -196,3 +196,64 @@ def test_a_style_change_is_predicted_again_for_the_very_next_note() -> None:
     assert chosen_with == [0.0, 0.0, 1.0, 1.0]  # the third note already plays bach
     assert [onset for _, onset in asked][:3] == [0, 480, 960]
     assert ("bach", 960) in asked
+
+
+class LatentOutput(RecordingOutput):
+    """A frame-stamping port's contract: what it is given sounds ``latency`` later."""
+
+    latency = 0.02
+
+
+def heard(out: RecordingOutput) -> list[tuple[float, tuple[int, ...]]]:
+    return [(round(t + out.latency, 6), m) for t, m in timeline(out)]
+
+
+def test_a_port_with_latency_is_handed_everything_that_much_early() -> None:
+    script = [(60, 480), (62, 240), (64, 240), (65, 960)]
+    plain, plain_out, _ = make_engine(script, bars=2, gate=0.5, clock_out=True, preroll=0.05)
+    plain.run()
+    clock = ManualClock()
+    out = LatentOutput(clock=clock)
+    engine = Engine(TheoryOnlyPredictor(), ScriptedSampler(script), out, clock=clock,
+                    settings=EngineSettings(bpm=BPM, bars=2, preroll=0.05, gate=0.5,
+                                            clock_out=True))
+    engine.run()
+    assert engine.ahead == 0.02
+    # notes, note-offs and clock pulses all heard where the zero-latency engine sends them,
+    # after MIDI Start (sent at once: heard a latency after the start, before the first pulse)
+    assert heard(out)[0] == (0.02, (0xFA,)) and heard(out)[1][0] == 0.05
+    assert heard(out)[1:] == timeline(plain_out)[1:]
+    stamped = [s.time for s in out.sent if s.time is not None]
+    sent_at = [t for s, t in zip(out.sent, out.actual, strict=True) if s.time is not None]
+    assert sent_at == pytest.approx(stamped)  # handed over at the time it carries
+    assert engine.late_notes == 0 and engine.jitter.maximum() == 0.0
+
+
+class SteeredSampler(ScriptedSampler):
+    """Sends a command from inside the choice of the note at ``at``: it arrives after that
+    note is settled and before it sounds."""
+
+    def __init__(self, script, at: int, command) -> None:
+        super().__init__(script)
+        self.at, self.command, self.engine = at, command, None
+
+    def choose(self, pitch_logits, duration_logits, onset_tick):
+        choice = super().choose(pitch_logits, duration_logits, onset_tick)
+        if onset_tick == self.at:
+            self.engine.send(self.command)
+        return choice
+
+
+@pytest.mark.parametrize("output", [RecordingOutput, LatentOutput])
+def test_a_bar_change_after_the_downbeat_is_chosen_waits_for_the_next_bar_line(output) -> None:
+    """Chosen ahead of the bar line, the downbeat is settled: a change then is the next bar's,
+    not a jump in the middle of this one."""
+    clock = ManualClock()
+    out = output(clock=clock)
+    sampler = SteeredSampler([(60, 480)], 1920, Change("transpose", 7, when="bar"))
+    engine = Engine(TheoryOnlyPredictor(), sampler, out, clock=clock,
+                    settings=EngineSettings(bpm=BPM, bars=3, preroll=0.0, gate=0.5))
+    sampler.engine = engine
+    engine.run()
+    pitches = [m[1] for _, m in timeline(out) if m[0] == 0x90]
+    assert pitches == [60] * 8 + [67] * 4

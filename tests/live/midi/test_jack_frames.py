@@ -182,7 +182,7 @@ def test_a_stop_at_any_moment_silences_within_two_seconds(listener: Listener, se
     assert proc.returncode == 0 and "Traceback" not in err, err
     assert took < 2.0, f"stopped {took:.2f} s after SIGTERM"
     assert "latency 1120 frames (23.3 ms)" in err  # the start-up line states it
-    assert "JACK: every message 23.3 ms after it was due" in err  # and the summary
+    assert "JACK: every message at its frame, handed over 23.3 ms ahead" in err  # the summary
     time.sleep(0.2)  # the listener prints what the last cycles brought
     heard = listener.heard
     assert [data for _, data in heard[-2:]] == [ALL_NOTES_OFF, ALL_SOUND_OFF], heard[-6:]
@@ -228,3 +228,44 @@ def test_repatching_is_not_a_loss_but_the_destination_quitting_is(listener: List
                 out.send([NOTE_OFF, 60, 0])
         finally:
             watch.close()
+
+
+SENDER = ROOT / "tests" / "jack_frame_sender.py"
+
+
+def test_notes_following_a_sequencers_clock_sound_on_its_pulses(listener: Listener,
+                                                                 server: Server) -> None:
+    """A sequencer's clock at 125 bpm, every pulse at its exact frame (960 frames apart), two
+    beats of clock, then Start. The engine dates the pulses by frame, locks its beat to them
+    and hands each note over one latency (1,120 frames) early, so its notes sound on the
+    pulses' frames; a latency late they would be 160 frames off the pulse grid."""
+    from jam_jack import Process
+
+    spacing, lead, beats = 960, 48, 16
+    sender = Process([sys.executable, str(SENDER), "seq", str(lead + 24 * beats), str(spacing),
+                      "f8", f"fa@{lead}"])
+    engine = Process([sys.executable, "-m", "musicai.live.cli", "--backend", "jack", "--model",
+                      "none", "--headless", "--seed", "5", "--bpm", "100", "--sync", "midi",
+                      "--input", "seq:out", "--port", listener.port])
+    try:
+        sender.wait_line("ready", stream="out")
+        engine.wait_line("waiting for Start")
+        sender.tell("go")
+        downbeat = int(sender.wait_line("sent", timeout=30, stream="out").split()[1])
+        downbeat += lead * spacing  # the pulse after Start
+        time.sleep(0.3)
+        engine.proc.send_signal(signal.SIGTERM)
+        assert engine.wait(10) == 0, engine.err
+    finally:
+        engine.kill()
+        sender.kill()
+    assert any("handed over 23.3 ms ahead" in line for line in engine.err), engine.err
+    ons = [frame - downbeat for frame, data in listener.heard
+           if data[:2] == "90" and data[4:6] != "00"]
+    # The first note goes out when Start's pulse has arrived: late by a period, unavoidably.
+    settled = [f for f in ons if 24 * spacing <= f < 24 * (beats - 1) * spacing]
+    assert len(settled) >= 14, (ons, engine.err)
+    off_grid = [f - round(f / spacing) * spacing for f in settled]
+    print(f"\nnotes against the master's pulses, frames: {off_grid}")
+    assert sorted(abs(e) for e in off_grid)[len(off_grid) // 2] <= 2, off_grid  # the median
+    assert max(abs(e) for e in off_grid) <= 24, off_grid  # 0.5 ms: never the 160 of a latency

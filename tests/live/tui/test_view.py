@@ -57,12 +57,12 @@ def test_meters() -> None:
     for part in ("infer 0.12/0.30 ms", "onset p99 0.21 ms (max 1.5)", "late 2", "fallback 1",
                  "out MusicAI:out LOST", "in -", "stream  notes 40"):
         assert part in text
-    assert "xruns" not in text and "+" not in text  # rtmidi ports state no latency
+    assert "xruns" not in text and "ahead" not in text  # rtmidi ports state no latency
 
 
 def test_a_frame_stamping_port_shows_its_latency_and_xruns() -> None:
     snap = EngineSnapshot(port="synth:in", port_latency_ms=23.33, xruns=2)
-    assert "out synth:in ok +23.3 ms xruns 2" in view.meters(snap).plain
+    assert "out synth:in ok ahead 23.3 ms xruns 2" in view.meters(snap).plain
 
 
 def test_the_roll_puts_notes_at_their_pitch_and_time_in_their_colours() -> None:
