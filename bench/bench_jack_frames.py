@@ -123,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notes", type=int, default=120)
     parser.add_argument("--periods", default="64,256,1024")
     parser.add_argument("--rate", type=int, default=48000)
+    parser.add_argument("--realtime", action="store_true",
+                        help="run the servers with SCHED_FIFO (jackd -R), as a musician's does")
     args = parser.parse_args(argv)
     missing = [t for t in ("jackd", "jack_lsp", "jack_midi_dump", "stdbuf") if not shutil.which(t)]
     if missing:
@@ -131,12 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     periods = [int(p) for p in args.periods.split(",")]
     load = os.getloadavg()[0]
     print(f"onset deviation at jack_midi_dump -a, {args.notes} notes per row, {args.rate} Hz, "
-          f"load {load:.1f}, {Path(sys.executable).name}")
+          f"load {load:.1f}, {Path(sys.executable).name}, server "
+          + ("real-time (jackd -R)" if args.realtime else "--no-realtime"))
     print(f"{'period':>6} {'backend':<16} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
           f"{'xruns':>5}  latency")
     for period in periods:
         try:
-            server = Server(args.rate, period, stem=8_000_000)
+            server = Server(args.rate, period, stem=8_000_000, realtime=args.realtime)
         except RuntimeError as err:
             raise SystemExit(f"bench_jack_frames: {err}") from err
         try:

@@ -14,15 +14,18 @@ import time
 
 class PrivateJack:
     def __init__(self, rate: int, period: int, synchronous: bool = True,
-                 stem: int = 9_000_000) -> None:
+                 stem: int = 9_000_000, realtime: bool = False) -> None:
         # 20 characters, like tools/with-jack.sh's names (jack_lsp 1.9.21 crashes on some
         # lengths), and musicai-test-* so tools/jack-gc.sh may reclaim a slot it leaves.
         self.name = f"musicai-test-{stem + os.getpid() % 1_000_000:07d}"
         self.env = dict(os.environ, JACK_DEFAULT_SERVER=self.name, JACK_NO_START_SERVER="1",
                         JACK_NO_AUDIO_RESERVATION="1")
         mode = ["-S"] if synchronous else []
+        # Real-time (SCHED_FIFO, as a musician's JACK runs) needs the right to it: root or an
+        # rtprio limit; without it jackd carries on without, as --no-realtime does.
+        priority = ["-R", "-P", "70"] if realtime else ["--no-realtime"]
         self.proc = subprocess.Popen(
-            ["jackd", "-n", self.name, *mode, "--no-realtime", "-d", "dummy", "-r", str(rate),
+            ["jackd", "-n", self.name, *mode, *priority, "-d", "dummy", "-r", str(rate),
              "-p", str(period)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=self.env)
         deadline = time.monotonic() + 10
