@@ -2,9 +2,11 @@
 
     python bench/bench_inference.py [--models DIR] [--quick]      (make bench)
 
-Rows: the stream model's step graph (one event, states carried: the live engine's call), the
-seed BiLSTM window graph in onnxruntime, and the same seed model in Keras through
-``model.predict`` and through a direct call. onnxruntime runs with one intra-op and one
+Rows: the stream model's step graph (one event, states carried: the live engine's call), a
+reference measured beside it (the same stack of native ONNX ``LSTM`` ops, same sizes, random
+weights, nothing else: the floor an exported step can reach; the shipped step must stay within
+1.5x of it), the seed BiLSTM window graph in onnxruntime, and the same seed model in Keras
+through ``model.predict`` and through a direct call. onnxruntime runs with one intra-op and one
 inter-op thread and spinning off (``live.model_file.session_options``); TensorFlow with one
 thread each. The shipped models (models/default.onnx, models/seed-bilstm.onnx) are used when
 present; otherwise the full-size architectures are built with random weights and exported into
@@ -32,6 +34,7 @@ from musicai.live.inference.model_file import ModelFile, open_model
 ROOT = Path(__file__).resolve().parents[1]
 STREAM_FILE, SEED_FILE = "default.onnx", "seed-bilstm.onnx"
 TARGET_P50_MS, TARGET_P99_MS = 0.15, 0.3
+REFERENCE_RATIO = 1.5  # the shipped step against the bare native-LSTM stack, same run
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         stream, seed, notes = models(args.models, Path(tmp))
         keras_seed = keras_model(seed)
         timed = Timer(samples_path(args.samples))
+        reference = native_reference(stream)
         rows = [
             timed("stream step, onnxruntime", step_call(stream), calls["step"], 500),
             timed("stream step, ORT + IOBinding", bound_step_call(stream), calls["step"], 500),
+            timed("native LSTM stack (reference)", reference_call(reference), calls["step"],
+                  500),
             timed("seed window, onnxruntime", window_call(seed), calls["window"], 20),
             timed("seed window, Keras model.predict", predict_call(keras_seed, seed),
                   calls["predict"], 3),
@@ -133,22 +139,31 @@ def keras_model(seed: ModelFile):
     return build_model(config, seed.metadata.vocabulary)
 
 
-def one_event(vocab: Vocabulary, length: int) -> dict[str, np.ndarray]:
+def one_event(model: ModelFile, length: int) -> dict[str, np.ndarray]:
+    """Token inputs for ``length`` events: random pitches, durations and chords; the model's
+    other inputs (encoding 2: bar position, lookback, style) at zero (timing only)."""
+    vocab = model.metadata.vocabulary
     rng = np.random.default_rng(0)
-    bits = (rng.random((1, length, 12)) < 0.25).astype(np.float32)
-    return {
+    feeds = {
         "prev_pitch": rng.integers(1, vocab.n_pitches, (1, length)).astype(np.int32),
         "prev_duration": rng.integers(0, vocab.n_durations, (1, length)).astype(np.int32),
-        "harmony": bits,
-        "instrument": np.zeros((1, length), np.int32),
+        "harmony": (rng.random((1, length, 12)) < 0.25).astype(np.float32),
     }
+    states = {name for s in model.metadata.states for name in (s.h_in, s.c_in)}
+    for spec in model.session.get_inputs():
+        if spec.name in feeds or spec.name in states:
+            continue
+        tail = [d for d in spec.shape[2:] if isinstance(d, int)]
+        dtype = np.float32 if "float" in spec.type else np.int32
+        feeds[spec.name] = np.zeros((1, length, *tail), dtype)
+    return feeds
 
 
 def step_call(model: ModelFile):
     """The engine's call: one event, the states of the previous call fed back."""
     session = model.session
     names = [o.name for o in session.get_outputs()]
-    feeds = {**one_event(model.metadata.vocabulary, 1), **model.initial_states(1)}
+    feeds = {**one_event(model, 1), **model.initial_states(1)}
     carry = [(names.index(s.h_out), s.h_in) for s in model.metadata.states]
     carry += [(names.index(s.c_out), s.c_in) for s in model.metadata.states]
 
@@ -163,7 +178,7 @@ def bound_step_call(model: ModelFile):
     """The same step with IOBinding: states ping-pong between two preallocated buffer sets,
     so a call allocates nothing and converts nothing (what an engine can do to save ~30 us)."""
     session, meta = model.session, model.metadata
-    event = one_event(meta.vocabulary, 1)
+    event = one_event(model, 1)
     sets = [model.initial_states(1) for _ in range(2)]
     logits = {t.name: np.zeros((1, 1, t.shape[-1]), np.float32) for t in meta.outputs}
     pairs = [(s.h_out, s.h_in) for s in meta.states] + [(s.c_out, s.c_in) for s in meta.states]
@@ -185,19 +200,72 @@ def bound_step_call(model: ModelFile):
     return call
 
 
+def native_reference(model: ModelFile) -> tuple[object, dict[str, np.ndarray], list[str]]:
+    """The step graph's LSTM ops alone, chained as in the model (input width, units and
+    layers read from its own LSTM nodes), with random weights: one event in, states carried."""
+    import onnx
+    import onnxruntime as ort
+    from musicai.live.inference.model_file import session_options
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = onnx.load(str(model.path)).graph
+    weights = {t.name: t for t in graph.initializer}
+    shapes = [tuple(weights[node.input[1]].dims) for node in graph.node if node.op_type == "LSTM"]
+    rng = np.random.default_rng(0)
+    nodes, inits, inputs, outputs, feeds = [], [], [], [], {}
+    width = shapes[0][2]
+    x = "x"
+    inputs.append(helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, 1, width]))
+    feeds[x] = rng.standard_normal((1, 1, width)).astype(np.float32)
+    for k, (_, gates, size) in enumerate(shapes):
+        units = gates // 4
+        for name, dims in ((f"W{k}", (1, gates, size)), (f"R{k}", (1, gates, units)),
+                           (f"B{k}", (1, 2 * gates))):
+            inits.append(numpy_helper.from_array(
+                (0.1 * rng.standard_normal(dims)).astype(np.float32), name))
+        for state in (f"h{k}", f"c{k}"):
+            inputs.append(helper.make_tensor_value_info(state, TensorProto.FLOAT, [1, 1, units]))
+            feeds[state] = np.zeros((1, 1, units), np.float32)
+        nodes.append(helper.make_node("LSTM", [x, f"W{k}", f"R{k}", f"B{k}", "", f"h{k}", f"c{k}"],
+                                      [f"y{k}", f"h{k}_out", f"c{k}_out"], hidden_size=units))
+        nodes.append(helper.make_node("Squeeze", [f"y{k}", "axis1"], [f"x{k + 1}"]))
+        x = f"x{k + 1}"
+        outputs += [helper.make_tensor_value_info(f"{s}{k}_out", TensorProto.FLOAT, None)
+                    for s in "hc"]
+    inits.append(numpy_helper.from_array(np.array([1], np.int64), "axis1"))
+    outputs.append(helper.make_tensor_value_info(x, TensorProto.FLOAT, None))
+    reference = helper.make_model(helper.make_graph(nodes, "reference", inputs, outputs, inits),
+                                  opset_imports=[helper.make_opsetid("", 17)])
+    session = ort.InferenceSession(reference.SerializeToString(), session_options(),
+                                   providers=["CPUExecutionProvider"])
+    return session, feeds, [o.name for o in session.get_outputs()]
+
+
+def reference_call(reference: tuple[object, dict[str, np.ndarray], list[str]]):
+    """One step of the reference stack, states fed back, as ``step_call`` does."""
+    session, feeds, names = reference
+    carry = [(i, name[:-4]) for i, name in enumerate(names) if name.endswith("_out")]
+
+    def call() -> None:
+        out = session.run(names, feeds)
+        for index, name in carry:
+            feeds[name] = out[index]
+    return call
+
+
 def window_call(model: ModelFile):
     session = model.session
-    feeds = one_event(model.metadata.vocabulary, model.metadata.window)
+    feeds = one_event(model, model.metadata.window)
     return lambda: session.run(None, feeds)
 
 
 def predict_call(keras_seed, seed: ModelFile):
-    feeds = one_event(seed.metadata.vocabulary, seed.metadata.window)
+    feeds = one_event(seed, seed.metadata.window)
     return lambda: keras_seed.predict(feeds, verbose=0)
 
 
 def eager_call(keras_seed, seed: ModelFile):
-    feeds = one_event(seed.metadata.vocabulary, seed.metadata.window)
+    feeds = one_event(seed, seed.metadata.window)
     return lambda: keras_seed(feeds, training=False)
 
 
@@ -221,6 +289,12 @@ def print_table(rows: list[Row], stream: ModelFile, seed: ModelFile, notes: list
             else "MISSED"
         print(f"live target (p50 <= {TARGET_P50_MS} ms, p99 <= {TARGET_P99_MS} ms), "
               f"{row.name}: {verdict}")
+    reference = rows[2].latency
+    for row in rows[:2]:
+        p50, p99 = (row.latency.p50_ms / reference.p50_ms, row.latency.p99_ms / reference.p99_ms)
+        verdict = "met" if p50 <= REFERENCE_RATIO else "MISSED"
+        print(f"{row.name} / native LSTM stack, same run: p50 {p50:.2f}x, p99 {p99:.2f}x "
+              f"(target p50 <= {REFERENCE_RATIO}x): {verdict}")
 
 
 if __name__ == "__main__":
