@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temperatures", default="0.5,1.0,1.5",
                    help="comma-separated base temperatures (default 0.5,1.0,1.5)")
     p.add_argument("--seed", type=int, default=0, help="base seed of every take (default 0)")
+    p.add_argument("--key-takes", type=int, default=all_keys.TAKES,
+                   help="raw takes per major key in the 12-key table, pooled (default "
+                        f"{all_keys.TAKES})")
     p.add_argument("--history", type=Path, nargs="*", default=None,
                    help="training history CSVs (default models/history-*.csv, else "
                         "runs/*/history.csv)")
@@ -88,6 +91,8 @@ def parse_temperatures(text: str) -> list[float]:
 def check(args: argparse.Namespace) -> None:
     if args.bars < 1:
         raise UsageError(f"--bars {args.bars} must be at least 1")
+    if args.key_takes < 1:
+        raise UsageError(f"--key-takes {args.key_takes} must be at least 1")
     if args.reference < 0:
         raise UsageError(f"--reference {args.reference} must be 0 or more")
     if not 0.0 < args.val_fraction < 1.0:
@@ -141,7 +146,8 @@ def evaluate(args: argparse.Namespace, argv: list[str]) -> int:
                                        progress=not args.quiet and sys.stderr.isatty())
         except MusicAIError as err:
             say(f"no human reference: {err}")
-    twelve = all_keys.key_rows(all_keys.play_all_keys(predictors, args.bars, args.seed))
+    twelve = all_keys.key_rows(all_keys.play_all_keys(predictors, args.bars, args.seed,
+                                                      args.key_takes))
     results = Results(played, reference)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)

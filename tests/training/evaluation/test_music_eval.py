@@ -186,8 +186,28 @@ def test_the_twelve_key_table_measures_the_key_asked_for():
     """A model sure of middle C is in key where C is in the scale and out of it elsewhere."""
     from musicai.training.evaluation.all_keys import key_rows, play_all_keys
 
-    rows = key_rows(play_all_keys({"peaked": PeakedPredictor()}, bars=2, seed=0))
+    rows = key_rows(play_all_keys({"peaked": PeakedPredictor()}, bars=2, seed=0, takes=3))
+    assert rows[0]["takes_per_key"] == 3 and rows[0]["error"] == 0.0  # always sure: no error
     shares = rows[0]["in_key"]
     assert [name for name, share in shares.items() if share == 1.0] == [
         "C", "Db", "Eb", "F", "G", "Ab", "Bb"]  # major keys holding C
     assert rows[0]["lowest"] == 0.0 and rows[0]["spread"] == 1.0
+
+
+class TwoNotePredictor(PeakedPredictor):
+    """Middle C or C#, even odds: half its notes are outside C major."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pitch[self.vocab.pitch_id(61)] = 0.0
+
+
+def test_more_takes_per_key_narrow_the_sampling_error():
+    from musicai.training.evaluation.all_keys import key_rows, play_all_keys
+
+    one, six = (key_rows(play_all_keys({"two": TwoNotePredictor()}, bars=4, seed=1,
+                                       takes=n))[0] for n in (1, 6))
+    assert six["notes_per_key"] == 6 * one["notes_per_key"]
+    share = six["in_key"]["C"]
+    assert 0.3 < share < 0.7  # C in, C# out of C major, even odds
+    assert six["error"] < one["error"] / 2  # six times the notes: 1/sqrt(6) of the error
