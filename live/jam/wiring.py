@@ -18,7 +18,6 @@ from musicai.live.midi.backends import NO_MIDI, choose_backend
 from musicai.live.midi.inbox import Inbox
 from musicai.live.midi.input import InputListener, InputPort
 from musicai.live.midi.input_watch import InputWatch
-from musicai.live.midi.jack_input import JackInput
 
 
 @dataclass
@@ -45,11 +44,10 @@ class JamRun:
 
 def open_listener(engine: Engine, backend: str, wanted: str,
                   inbox: Inbox) -> InputPort:
-    """On ``--backend jack`` the input is a port on the output's own JACK-Client client (an
-    rtmidi client beside it in this process would stall both); elsewhere rtmidi's."""
-    if backend == "jack" and hasattr(engine.output, "attach_input"):
-        return JackInput(engine.output, wanted, inbox).open()
-    return InputListener(backend, wanted, inbox).open()
+    """The output's own input where it has one (JACK-Client: a port on the same client);
+    elsewhere rtmidi's."""
+    own = engine.output.open_input(wanted, inbox) if backend == "jack" else None
+    return own if own is not None else InputListener(backend, wanted, inbox).open()
 
 
 def start_jam(engine: Engine, options: JamOptions, backend_arg: str | None,

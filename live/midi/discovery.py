@@ -129,3 +129,9 @@ def match_port(names: Sequence[str], wanted: str, backend: str = "", flag: str =
     listed = "; ".join(repr(names[i]) for i in exact)
     raise PortError(f"{flag} {wanted!r} matches {len(exact)} {kind}{where}: {listed}; "
                     "give more of the name")
+
+
+def stable_name(name: str) -> str:
+    """A port name without the device index Windows MM appends (it shifts on replugging)."""
+    head, _, tail = name.rpartition(" ")
+    return head if head and tail.isdigit() and sys.platform == "win32" else name

@@ -16,6 +16,9 @@ is followed within two windows. Frames are unwrapped past JACK's 32 bits (a day 
 from __future__ import annotations
 
 WINDOW = 0.05  # seconds
+#: seconds the frame clock may differ from JACK's own estimate of the frame now before a port
+#: trusts the estimate instead (a server that stalled for seconds, e.g. on a killed client)
+STALE = 0.1
 CYCLES = 16  # periods a window holds at least, so a long period still has pairs to choose from
 WRAP = 1 << 32
 
@@ -32,7 +35,7 @@ class FrameClock:
         self._last_start = 0
         self._wraps = 0
 
-    def cycle(self, start: int, now: float, frames: int = 0, since: int = 0) -> int:
+    def cycle(self, start: int, now: float, frames: int, since: int) -> int:
         """JACK's thread, once per cycle: ``start`` is the cycle's first frame (32-bit),
         ``now`` the clock when ``since`` frames of the cycle had passed, ``frames`` the
         period; returns the first frame unwrapped."""

@@ -22,9 +22,15 @@ import threading
 import time
 
 from musicai.live.errors import PortError
-from musicai.live.midi.discovery import JACK_BACKENDS, TITLES, client, match_port, way_out
+from musicai.live.midi.discovery import (
+    JACK_BACKENDS,
+    TITLES,
+    client,
+    match_port,
+    stable_name,
+    way_out,
+)
 from musicai.live.midi.inbox import Inbox
-from musicai.live.midi.watch import _stable
 
 POLL = 0.001  # seconds between looks at rtmidi's queue
 CLIENT = "MusicAI-in"
@@ -141,7 +147,7 @@ class InputListener(InputPort):
             return True
         if self._probe is None:
             self._probe = client(self.backend, "in", f"{CLIENT}-watch")
-        return _stable(self.name) in {_stable(n) for n in self._probe.get_ports()}
+        return stable_name(self.name) in {stable_name(n) for n in self._probe.get_ports()}
 
     def close_probe(self) -> None:
         if self._probe is not None:

@@ -20,9 +20,9 @@ import time
 
 from musicai.live.errors import PortError
 from musicai.live.midi.discovery import match_port, way_out
+from musicai.live.midi.frame_clock import STALE
 from musicai.live.midi.inbox import Inbox
 from musicai.live.midi.input import InputPort
-from musicai.live.midi.jack_output import STALE
 from musicai.live.midi.messages import CLOCK
 
 SLOTS = 4096  # messages between two drains at most (a 2,000 msg/s flood for 2 s)

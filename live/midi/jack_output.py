@@ -36,7 +36,9 @@ from collections.abc import Sequence
 
 from musicai.live.errors import PortError, ServerStoppedError
 from musicai.live.midi.discovery import match_port, way_out
-from musicai.live.midi.frame_clock import FrameClock
+from musicai.live.midi.frame_clock import STALE, FrameClock
+from musicai.live.midi.inbox import Inbox
+from musicai.live.midi.jack_input import JackInput
 from musicai.live.midi.ports import OutputPort
 
 CLIENT = "MusicAI"
@@ -45,9 +47,6 @@ MASK = 0xFFFF_FFFF  # JACK frames are 32-bit and wrap
 HALF = 0x8000_0000
 MARGIN = 0.002  # seconds of engine lateness absorbed on top of one period
 FLUSH_LIMIT = 0.5  # seconds a close waits for its last messages to leave
-#: seconds the frame clock may differ from JACK's estimate of the frame now before the port
-#: trusts the estimate instead (a server that stalled for seconds, e.g. on a killed client)
-STALE = 0.1
 
 
 def _silence_jack_library() -> None:
@@ -117,7 +116,7 @@ class JackOutput(OutputPort):
         self._tail = 0  # next slot the process callback reads (only JACK moves it)
         self._last_frame: int | None = None
         self._drained = threading.Event()
-        self._input: object | None = None  # a JackInput on this client, read in _process
+        self._input: JackInput | None = None  # an input on this client, read in _process
         client.set_process_callback(self._process)
         client.set_shutdown_callback(self._shutdown)
         client.set_xrun_callback(self._xrun)
@@ -152,7 +151,12 @@ class JackOutput(OutputPort):
         """The jack.Client, for an input port on the same client (``jack_input.py``)."""
         return self._client
 
-    def attach_input(self, listener: object | None) -> None:
+    def open_input(self, wanted: str, inbox: Inbox) -> JackInput:
+        """An input port on this client, read in its process callback: an rtmidi client
+        beside this one in the process would stall both."""
+        return JackInput(self, wanted, inbox).open()
+
+    def attach_input(self, listener: JackInput | None) -> None:
         """Read ``listener``'s port in this client's process callback (None: stop)."""
         self._input = listener
 

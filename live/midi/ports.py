@@ -73,6 +73,11 @@ class OutputPort:
         """One line on how this port times what it sends (the start-up summary shows it)."""
         return ""
 
+    def open_input(self, wanted: str, inbox: object) -> object | None:
+        """An input port of this port's own client (JACK-Client: one client for both ways);
+        None: the input opens on its own (rtmidi)."""
+        return None
+
     def settle(self, timeout: float = 3.0) -> bool:
         """Wait until what is sent now would be delivered (a port whose server is still busy
         with a crashed client drops it); whether it settled in time."""

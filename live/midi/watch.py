@@ -12,17 +12,9 @@ seen (python-rtmidi's port list goes stale and sends still succeed).
 
 from __future__ import annotations
 
-import sys
-
 from musicai.live.midi.backends import CLIENT, RtMidiOutput
-from musicai.live.midi.discovery import client
+from musicai.live.midi.discovery import client, stable_name
 from musicai.live.midi.ports import OutputPort
-
-
-def _stable(name: str) -> str:
-    """A port name without the device index Windows MM appends (it shifts on replugging)."""
-    head, _, tail = name.rpartition(" ")
-    return head if head and tail.isdigit() and sys.platform == "win32" else name
 
 
 class PortWatch:
@@ -44,7 +36,7 @@ class PortWatch:
             return False
         if self._probe is None or not isinstance(self.output, RtMidiOutput):
             return True
-        if _stable(self.output.name) in {_stable(n) for n in self._probe.get_ports()}:
+        if stable_name(self.output.name) in {stable_name(n) for n in self._probe.get_ports()}:
             return True
         self.output.mark_gone("disappeared (unplugged, or its program quit)")
         return False
