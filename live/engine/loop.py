@@ -115,6 +115,8 @@ class Engine:
         self._restyled = False  # the style changed since: the next note is predicted again
         self._hush = False  # a panic/release came after the note was chosen: do not sound it
         self._chosen = -1  # onset of the last note chosen: commands arriving after it miss it
+        self._approach = False  # between choosing a note and sending it: input does not wake
+        self._input_waiting = False  # input arrived since the last drain
 
     # control from any thread --------------------------------------------------------------
     def send(self, command: Command) -> None:
@@ -130,8 +132,12 @@ class Engine:
         self._message = message
 
     def wake(self) -> None:
-        """Make a waiting loop drain its commands and input now (any thread, never blocks)."""
-        self._wake.set()
+        """Make a waiting loop drain its commands and input now (any thread, never blocks).
+        In a note's approach (chosen, waiting to send it) the input waits until the note is
+        out: a flood of input must not make the note late (commands still wake: ``send``)."""
+        self._input_waiting = True
+        if not self._approach:
+            self._wake.set()
 
     # the loop -------------------------------------------------------------------------------
     def run(self) -> None:
@@ -188,9 +194,13 @@ class Engine:
             self._chosen = onset
             event = NoteEvent(choice.pitch, choice.duration, self.sampler.harmony_for(onset),
                               s.instrument)
+            self._approach = True
             while not self._wait_for(onset, 0.0):
                 if self._stop or self._hush:
                     break
+            self._approach = False
+            if self._input_waiting:  # came in the approach: drained at the next wait
+                self._wake.set()
             if self._stop:
                 break
             if self._hush:  # silenced between choosing and sounding: ask the jam again
@@ -307,6 +317,7 @@ class Engine:
     # commands (on the engine thread) --------------------------------------------------------
     def _drain_commands(self) -> None:
         self._wake.clear()
+        self._input_waiting = False
         if self.jam is not None:
             now = self.clock.now()
             for message in self.jam.poll(now):
