@@ -8,10 +8,11 @@ bench` runs beside stays at 64 frames) and ``jack_midi_dump -a`` as the receiver
 not ours, printing the frame each message arrives at. A sender thread plays a melody's
 rhythm (sixteenths, eighths, dotted eighths and 32nds at 120 bpm, drawn from a fixed seed)
 the way the engine does: ``WallClock.wait_until`` each note's scheduled time, then send it
-with that time. The same notes go out through ``--backend jack`` (JACK-Client, every message
-at its frame), then the same port placing due times by JACK's own estimate of the frame now
-(``jack_frame_time``, the way before ``live/midi/frame_clock.py``: row ``jack (estimate)``),
-and, in the same run right after, ``--backend jack-rtmidi`` (python-rtmidi).
+with that time, under the engine's GIL switch interval (0.5 ms). The same notes go out through
+``--backend jack`` (JACK-Client, every message at its frame), then the same port placing due
+times by JACK's own estimate of the frame now (``jack_frame_time``, the way before
+``live/midi/frame_clock.py``: row ``jack (estimate)``), and, in the same run right after,
+``--backend jack-rtmidi`` (python-rtmidi).
 
 Deviation = (received frame / rate) - scheduled time, minus its median (the constant
 latency, which is reported apart): p50, p99 and max of its absolute value, in ms. Xruns are
@@ -36,6 +37,8 @@ from pathlib import Path
 from musicai.live.engine.clock import WallClock
 from musicai.live.midi.backends import open_output
 from musicai.live.midi.frame_clock import FrameClock
+from musicai.live.midi.signals import switch_interval
+from musicai.live.perform import SWITCH_INTERVAL
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from private_jack import PrivateJack as Server
@@ -88,7 +91,10 @@ def measure(backend: str, server: Server, rate: int, notes: int) -> dict:
         time.sleep(0.02)
     clock = WallClock()
     due: list[float] = []
-    with open_output(backend.split()[0], "midi-monitor:input") as out:
+    # as musicai-live plays: the sender's spin must hand the GIL to JACK's process callback
+    # (in this process) within half a millisecond, not Python's default 5 ms
+    with switch_interval(SWITCH_INTERVAL), open_output(backend.split()[0],
+                                                       "midi-monitor:input") as out:
         if backend == "jack (estimate)":
             out.frame_clock = EstimateOnly(out.rate)
         latency = getattr(out, "latency", None)
