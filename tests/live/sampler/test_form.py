@@ -153,6 +153,29 @@ def test_the_answer_ends_on_the_tonic_and_the_question_stays_open() -> None:
     assert np.mean(questions) < np.mean(answers)
 
 
+def test_the_answer_goes_home_even_when_the_model_is_sure_of_another_note() -> None:
+    """A sharp model (here: sure of A, the third of F) drowns a fixed cadence bonus; the
+    answer's cadence still gets at least FULL_CADENCE_SHARE of the probability on the tonic."""
+    from musicai.live.sampler.theory_sampler import FULL_CADENCE_SHARE
+
+    sure_of_a = np.full(VOCAB.n_pitches, 0.0, np.float32)
+    for pitch in (57, 69, 81):
+        sure_of_a[VOCAB.pitch_id(pitch)] = 12.0
+    flat = np.zeros(VOCAB.n_durations, np.float32)
+    answers, elsewhere = [], []
+    for seed in range(24):
+        sampler = TheorySampler(SamplerSettings(key="F major", repeat=1.0), VOCAB, seed=seed)
+        bars: dict[int, list[Choice]] = {}
+        while len(bars) < 17:
+            choice = sampler.choose(sure_of_a, flat)
+            bars.setdefault(choice.onset // BAR, []).append(choice)
+        answers += [bars[b][0].pitch % 12 == 5 for b in (7, 15) if bars[b][0].pitch is not None]
+        elsewhere += [c.pitch % 12 == 9 for b in (1, 2, 5, 9) for c in bars[b] if c.pitch]
+    assert len(answers) >= 40
+    assert np.mean(answers) >= FULL_CADENCE_SHARE - 0.15  # 48 draws at 0.75: well above 0.6
+    assert np.mean(elsewhere) > 0.3  # elsewhere the model leads (A is a seventh of the pitches)
+
+
 @pytest.mark.parametrize(("density", "low", "high"), [(2.0, 1.6, 3.0), (8.0, 6.5, 9.0)])
 def test_density_sets_the_notes_per_bar(density: float, low: float, high: float) -> None:
     rates = []
