@@ -257,7 +257,9 @@ class Engine:
         now = self.clock.now()
         if end_tick is not None and self.tempo.tick_at(now) >= end_tick:
             return True
-        if not self._wait_for(math.ceil(self.tempo.tick_at(now + self.settings.hold)), 0.0):
+        # a slice of ``hold`` seconds from now (waits run ``ahead`` of the map's times)
+        until = math.ceil(self.tempo.tick_at(now + self.settings.hold + self.ahead))
+        if not self._wait_for(until, 0.0):
             self._publish(True)  # woken by input: show the jam's new state
         return False
 

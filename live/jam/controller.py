@@ -86,8 +86,9 @@ class JamController:
         if self.transport is not None:
             self._follow_clock(transport)
         self._chord(now)
+        # the engine chooses a note ``ahead`` of its time (a JACK latency): measured from there
         if self._answer_key is not None and self.turns.state == RESPONDING and (
-                tick_at(now) >= self.turns.response[0] - self.quantiser.grid):
+                tick_at(now + self.engine.ahead) >= self.turns.response[0] - self.quantiser.grid):
             self.engine.send(Change("key", self._answer_key))  # lands on the answer's start
             self._answer_key = None
         if self._told and not self.inbox.lost:

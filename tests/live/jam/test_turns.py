@@ -149,3 +149,18 @@ def test_a_lost_input_lets_go_of_held_notes_and_says_so() -> None:
     assert echoed[-2:] == [(0x80, 50, 0), (0x81, 40, 0)]  # the echoes were let go
     assert engine.jam.absorbed == 1  # the melody note, closed when the port went
     assert engine.snapshot.jam["held_chord"] == ""
+
+
+def test_the_answers_key_lands_on_its_first_note_when_the_port_is_far_ahead() -> None:
+    """A frame-stamping port's latency makes the engine choose each note that much early;
+    the answer's key must still land on the answer's very first note."""
+    engine, out, _, _ = jam_engine(A_MINOR_CALL, JamSetup(mode="call-response"),
+                                   key="C major", bars=6)
+    out.latency = 0.2  # more than a 16th (the grid) at 120 bpm: the old reckoning came late
+    changes: list = []
+    engine.change_listeners.append(lambda tick, setting, value: changes.append((tick, setting)))
+    events: list = []
+    engine.listeners.append(events.append)
+    engine.run()
+    assert events[0].onset == 13 * 480
+    assert (13 * 480, "key") in changes  # on the answer's first note, not a later one
