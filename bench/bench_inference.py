@@ -166,7 +166,12 @@ def step_call(model: ModelFile):
     feeds = {**one_event(model, 1), **model.initial_states(1)}
     carry = [(names.index(s.h_out), s.h_in) for s in model.metadata.states]
     carry += [(names.index(s.c_out), s.c_in) for s in model.metadata.states]
+    return stepping(session, names, feeds, carry)
 
+
+def stepping(session, names: list[str], feeds: dict[str, np.ndarray],
+             carry: list[tuple[int, str]]):
+    """One step per call: run, then feed output ``index`` back as input ``name``."""
     def call() -> None:
         out = session.run(names, feeds)
         for index, name in carry:
@@ -245,12 +250,7 @@ def reference_call(reference: tuple[object, dict[str, np.ndarray], list[str]]):
     """One step of the reference stack, states fed back, as ``step_call`` does."""
     session, feeds, names = reference
     carry = [(i, name[:-4]) for i, name in enumerate(names) if name.endswith("_out")]
-
-    def call() -> None:
-        out = session.run(names, feeds)
-        for index, name in carry:
-            feeds[name] = out[index]
-    return call
+    return stepping(session, names, feeds, carry)
 
 
 def window_call(model: ModelFile):

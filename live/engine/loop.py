@@ -221,7 +221,7 @@ class Engine:
 
     def _sent_at(self, tick: float) -> float:
         """When the message for ``tick`` is handed to the port, and the time it carries."""
-        return self.tempo.time_of(tick) - self.output.latency
+        return self.tempo.time_of(tick) - self.ahead
 
     def _prepare(self, onset: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Logits for the note at ``onset``; None when they came too late to use."""

@@ -394,7 +394,8 @@ def _at_least(logits: np.ndarray, targets: np.ndarray, share: float) -> None:
     """Raise ``logits[targets]`` together, in place, so that their softmax mass is at least
     ``share`` (nothing to do when it is, or when no target or no other pitch is possible)."""
     possible = np.isfinite(logits)
-    inside, outside = logits[targets & possible], logits[~targets & possible]
+    raised = targets & possible
+    inside, outside = logits[raised], logits[~targets & possible]
     if inside.size == 0 or outside.size == 0:
         return
     top = max(inside.max(), outside.max())
@@ -402,7 +403,7 @@ def _at_least(logits: np.ndarray, targets: np.ndarray, share: float) -> None:
     mass_out = float(np.exp(outside - top).sum())
     lift = math.log(share / (1.0 - share)) - math.log(mass_in / mass_out)
     if lift > 0.0:
-        logits[targets & possible] += lift
+        logits[raised] += lift
 
 
 def _sample(logits: np.ndarray, u: float) -> int:

@@ -6,9 +6,10 @@ not care which key it is in. Each model plays raw takes (``RawSampler``: its own
 theory) in every major key at one temperature, with the key's default chords as its harmony
 input, and the table gives the share of notes in the key for each, with the spread.
 
-Several takes per key, pooled: one 32-bar take holds about 200 notes, so its in-key share has a
-sampling error of about 1.5 points at 95 %, and the spread of twelve such numbers is about 5
-points from chance alone: a target of a 3-point spread cannot be judged on one take a key.
+Several takes per key, pooled: one 32-bar take holds about 150 notes, so at 95 % in key its
+share has a sampling error of about ±3.5 points (95 % confidence), and twelve such numbers
+spread by 5 points or more from chance alone: a 3-point spread cannot be judged on one take a
+key.
 The table states the sampling error of the pooled shares beside the spread.
 """
 
