@@ -8,19 +8,29 @@ from pathlib import Path
 from musicai.export.errors import UsageError
 from musicai.training import checkpoint as training_checkpoint
 from musicai.training.checkpoint import Checkpoint
+from musicai.training.config import TrainConfig
 from musicai.training.errors import TrainingError
 
 __all__ = ["Checkpoint", "check_folder", "load_checkpoint"]
 
 
 def check_folder(folder: Path) -> Path:
+    """A checkpoint live can play, checked before TensorFlow is imported."""
     try:
-        return training_checkpoint.check_folder(folder)
+        folder = training_checkpoint.check_folder(folder)
+        config = TrainConfig.load(folder / training_checkpoint.CONFIG)
     except TrainingError as err:
         raise UsageError(str(err)) from err
+    if config.augment == "tonic":
+        raise UsageError(
+            f"{folder}: trained with --augment tonic (every melody moved to C), which live "
+            "cannot play (it does not move what it hears to C); export a model trained over "
+            "12 keys (--augment random)")
+    return folder
 
 
 def load_checkpoint(folder: Path) -> Checkpoint:
+    check_folder(folder)
     try:
         return training_checkpoint.load_checkpoint(folder)
     except TrainingError as err:

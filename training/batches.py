@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cached_property
 
 import keras
 import numpy as np
 from musicai.live.encoding import Vocabulary, harmony_features
 from musicai.live.encoding.context import melody_context
 from musicai.training.dataset import Melody
+from musicai.training.normalise import tonic_shifts
 
 
 class Frames:
@@ -27,6 +29,7 @@ class Frames:
 
     def __init__(self, melodies: Sequence[Melody], vocab: Vocabulary) -> None:
         self.vocab = vocab
+        self._notes = [m.notes for m in melodies]
         lengths = np.array([len(m) for m in melodies], dtype=np.int64)
         self.lengths = lengths
         self.offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
@@ -51,6 +54,11 @@ class Frames:
 
     def __len__(self) -> int:
         return len(self.lengths)
+
+    @cached_property
+    def tonic_shift(self) -> np.ndarray:
+        """Per melody, the shift that puts its tonic on C (``--augment tonic``)."""
+        return tonic_shifts(self._notes, self.vocab)
 
     def allowed(self, shifts: Sequence[int]) -> np.ndarray:
         """(melodies, shifts) bool: which transpositions keep each melody inside the range."""
@@ -105,7 +113,11 @@ STYLE_DROPOUT = 0.2  # training sequences whose style input says "any" (id 0)
 
 
 class _PlannedBatches(keras.utils.PyDataset):
-    """Examples = (unit, shift) pairs, reshuffled each epoch; units are windows or chunks."""
+    """Examples = (unit, shift) pairs, reshuffled each epoch; units are windows or chunks.
+
+    ``augment``: "random" draws one of ``shifts`` per unit per epoch, "all" takes every one,
+    "tonic" moves each melody to a tonic of C (``shifts`` unused).
+    """
 
     def __init__(self, frames: Frames, unit_melody: np.ndarray, *, batch_size: int,
                  shifts: Sequence[int], augment: str, shuffle: bool, seed: int,
@@ -126,6 +138,8 @@ class _PlannedBatches(keras.utils.PyDataset):
         if self.augment == "all":
             u, k = np.nonzero(self._allowed)
             units, shift = u, self.shifts[k]
+        elif self.augment == "tonic":
+            shift = self.frames.tonic_shift[self.unit_melody]
         else:
             k = self.rng.integers(len(self.shifts), size=len(units))
             ok = self._allowed[units, k]

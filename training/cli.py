@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from musicai.live.errors import MusicAIError
-from musicai.training.config import ARCHITECTURES, PRESETS, TrainConfig, make_config
+from musicai.training.config import ARCHITECTURES, AUGMENTS, PRESETS, TrainConfig, make_config
 from musicai.training.errors import MissingExtraError, UsageError
 
 
@@ -58,8 +58,10 @@ def build_train_parser() -> argparse.ArgumentParser:
     p.add_argument("--transpositions", type=parse_transpositions,
                    help="augmentation shifts in semitones, e.g. '-5..6' (default: all 12 "
                         "keys) or '0'")
-    p.add_argument("--augment", choices=("random", "all"),
-                   help="random: one shift per example per epoch (default); all: every shift")
+    p.add_argument("--augment", choices=AUGMENTS,
+                   help="random: one shift per example per epoch (default); all: every shift; "
+                        "tonic: none, every melody moved to a tonic of C (an experiment: "
+                        "live cannot play such a model)")
     p.add_argument("--val-fraction", type=float, help="share of tunes held out (default 0.1)")
     p.add_argument("--steps-per-epoch", type=int, help="cap batches per epoch (a time budget)")
     p.add_argument("--validation-steps", type=int,
@@ -81,6 +83,10 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", type=Path, help="a musicai-train --out folder")
     p.add_argument("--data", type=Path, required=True, help="the MIDI folder it was trained on")
     p.add_argument("--cache", type=Path)
+    p.add_argument("--keys", choices=("written", "tonic"),
+                   help="score the held-out melodies in their written keys or each moved to a "
+                        "tonic of C (default: as the model was trained); only the default "
+                        "is written to heldout.json")
     return p
 
 
@@ -161,11 +167,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from musicai.training.heldout import evaluate, evaluate_model_file, write_metrics
 
     if Path(args.checkpoint).suffix == ".onnx":  # an exported model: scored as it plays live
+        if args.keys is not None:
+            raise UsageError("--keys applies to a checkpoint folder; an .onnx model is scored "
+                             "in the written keys, as it plays live")
         metrics = evaluate_model_file(Path(args.checkpoint), args.data, cache_dir=args.cache)
         path = None
     else:
-        metrics = evaluate(args.checkpoint, args.data, cache_dir=args.cache)
-        path = write_metrics(args.checkpoint, metrics)
+        metrics = evaluate(args.checkpoint, args.data, cache_dir=args.cache, keys=args.keys)
+        path = write_metrics(args.checkpoint, metrics) if args.keys is None else None
     print(f"held-out targets   {metrics.targets}")
     print(f"NLL (nats/event)   {metrics.nll:.4f}  (pitch {metrics.pitch_nll:.4f}, "
           f"duration {metrics.duration_nll:.4f})")

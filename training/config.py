@@ -16,6 +16,7 @@ from musicai.live.encoding.vocab import SUPPORTED_VERSIONS
 from musicai.training.errors import UsageError
 
 ARCHITECTURES = ("seed", "stream")
+AUGMENTS = ("random", "all", "tonic")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ class TrainConfig:
     transpositions: tuple[int, ...] = tuple(range(-5, 7))
     #: "all": every transposition of every window each epoch (the seed's way, 12x the data);
     #: "random": one transposition drawn per window/sequence per epoch (same variety over
-    #: epochs at a twelfth of the cost per epoch).
+    #: epochs at a twelfth of the cost per epoch); "tonic": no augmentation, every melody
+    #: moved to a tonic of C instead (``training/normalise.py``; train and held-out alike).
     augment: str = "random"
     min_notes: int = 8
     seed: int = 1234
@@ -126,8 +128,8 @@ def make_config(arch: str, preset: str = "full", **overrides: object) -> TrainCo
     if unknown:
         raise UsageError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     config = replace(base, model=replace(base.model, arch=arch, **model_over), **train_over)
-    if config.augment not in ("all", "random"):
-        raise UsageError(f"--augment must be 'all' or 'random', not {config.augment!r}")
+    if config.augment not in AUGMENTS:
+        raise UsageError(f"--augment must be one of {', '.join(AUGMENTS)}, not {config.augment!r}")
     if config.model.encoding not in SUPPORTED_VERSIONS:
         raise UsageError(f"--encoding {config.model.encoding} is not one of "
                          f"{', '.join(map(str, SUPPORTED_VERSIONS))}")

@@ -92,11 +92,12 @@ def make_batches(config: TrainConfig, train: list[Melody], valid: list[Melody],
                          f"devices; use a multiple of {devices}")
     common = {"batch_size": config.batch_size, "seed": config.seed, "multiple": devices}
     train_frames, valid_frames = Frames(train, vocab), Frames(valid, vocab)
+    held_out = "tonic" if config.augment == "tonic" else "random"  # written keys unless normalised
     if model.arch == "seed":
         fit = WindowBatches(train_frames, model.window, shifts=config.transpositions,
                             augment=config.augment, shuffle=True,
                             max_steps=config.steps_per_epoch, **common)
-        val = WindowBatches(valid_frames, model.window, shifts=(0,), augment="random",
+        val = WindowBatches(valid_frames, model.window, shifts=(0,), augment=held_out,
                             shuffle=False, max_steps=config.validation_steps, **common)
         if val.examples == 0:
             raise UsageError(
@@ -109,7 +110,7 @@ def make_batches(config: TrainConfig, train: list[Melody], valid: list[Melody],
                               augment=config.augment, shuffle=True,
                               max_steps=config.steps_per_epoch, **common)
         val = SequenceBatches(valid_frames, model.sequence_length, shifts=(0,),
-                              augment="random", shuffle=False,
+                              augment=held_out, shuffle=False,
                               max_steps=config.validation_steps, **common)
         total = int(train_frames.lengths.sum())
         per_epoch = total * (len(config.transpositions) if config.augment == "all" else 1)

@@ -84,3 +84,26 @@ def test_capped_validation_is_the_same_random_sample_every_epoch() -> None:
 def test_encoded_melody_lengths_agree() -> None:
     m = melody([60, 62])
     assert isinstance(m.notes, EncodedMelody) and len(m) == 2
+
+
+def test_augment_tonic_moves_every_melody_to_c() -> None:
+    """Scale degrees: a tune in D and one in G minor both arrive on a tonic of C, by the
+    smallest shift that keeps them in range (none for a tune already in C)."""
+    d_major = [62, 64, 66, 67, 69, 71, 73, 74, 69, 66, 62, 62]
+    g_minor = [67, 69, 70, 72, 74, 75, 77, 79, 74, 70, 67, 67]
+    c_major = [60, 62, 64, 65, 67, 69, 71, 72, 67, 64, 60, 60]
+    frames = Frames([melody(d_major, "d"), melody(g_minor, "g"), melody(c_major, "c")], VOCAB)
+    assert frames.tonic_shift.tolist() == [-2, 5, 0]
+    batches = SequenceBatches(frames, 12, batch_size=8, shifts=(3,), augment="tonic",
+                              shuffle=False, seed=0)
+    _, targets, _ = batches[0]
+    assert targets["pitch"][0].tolist() == [VOCAB.pitch_id(p - 2) for p in d_major]
+    assert targets["pitch"][1].tolist() == [VOCAB.pitch_id(p + 5) for p in g_minor]
+    assert targets["pitch"][2].tolist() == [VOCAB.pitch_id(p) for p in c_major]
+
+
+def test_augment_tonic_picks_another_octave_at_the_top_of_the_range() -> None:
+    """G major up to B7: +5 would leave the range (C8 is the top), so it goes down 7."""
+    high_g = [91, 93, 95, 96, 98, 100, 102, 103, 107, 103, 98, 95, 91, 91]
+    frames = Frames([melody(high_g)], VOCAB)
+    assert frames.tonic_shift.tolist() == [-7]

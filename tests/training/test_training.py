@@ -324,3 +324,34 @@ def test_an_exported_stream_model_scores_like_its_checkpoint(trained, tmp_path: 
     assert live.targets == keras.targets
     assert live.nll == pytest.approx(keras.nll, rel=0.05), (live, keras)
     assert live.duration_accuracy == pytest.approx(keras.duration_accuracy, abs=0.05)
+
+
+def test_a_model_trained_on_melodies_moved_to_c_is_scored_on_them_and_not_exported(
+        tmp_path: Path, keras_quiet) -> None:
+    """--augment tonic: the held-out melodies are moved to C for validation and evaluate
+    alike (what `--keys tonic` does for any model), and export refuses it in one line."""
+    from musicai.training.heldout import evaluate
+    from musicai.training.train import train
+
+    cache = tmp_path / "cache"
+    train(DATA, tmp_path / "tonic", make_config("stream", "tiny", epochs=2, augment="tonic"),
+          cache_dir=cache, verbose=0)
+    rows = history_rows(tmp_path / "tonic")
+    own = evaluate(tmp_path / "tonic", DATA, cache_dir=cache)
+    assert own.nll == pytest.approx(evaluate(tmp_path / "tonic", DATA, cache_dir=cache,
+                                             keys="tonic").nll)
+    assert float(rows[-1]["val_loss"]) == pytest.approx(own.nll, rel=0.1)
+    written = evaluate(tmp_path / "tonic", DATA, cache_dir=cache, keys="written")
+    assert written.targets == own.targets and written.nll != pytest.approx(own.nll, abs=1e-4)
+
+    proc = run_cli("evaluate", str(tmp_path / "tonic"), "--data", str(DATA), "--cache",
+                   str(cache), "--keys", "written")
+    assert proc.returncode == 0, proc.stderr
+    assert not (tmp_path / "tonic" / "heldout.json").exists()  # only the model's own figures
+
+    proc = subprocess.run([sys.executable, "-m", "musicai.export.cli", str(tmp_path / "tonic"),
+                           "--out", str(tmp_path / "tonic.onnx")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "--augment tonic" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "tonic.onnx").exists()
