@@ -1,7 +1,8 @@
 """``musicai-train``: train the seed BiLSTM or the streaming LSTM, and score checkpoints.
 
     musicai-train --data DIR --arch seed|stream --out DIR [--preset tiny] [--epochs N] ...
-    musicai-train evaluate CHECKPOINT --data DIR
+    musicai-train evaluate CHECKPOINT --data DIR [--keys written|tonic]
+    musicai-train compare RUN [RUN ...] --out FIGURE.png
 
 TensorFlow/Keras are imported only after the arguments are checked, so ``--help`` and usage
 errors are instant, and a missing ``train`` extra is one line, not a traceback.
@@ -38,7 +39,8 @@ def build_train_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="musicai-train",
         description="Train a melody model on a folder of MIDI files. "
-        "`musicai-train evaluate CHECKPOINT --data DIR` scores a trained one on held-out pieces.",
+        "`musicai-train evaluate CHECKPOINT --data DIR` scores a trained one on held-out pieces; "
+        "`musicai-train compare RUN... --out FIG.png` draws runs' validation curves together.",
     )
     p.add_argument("--data", type=Path, required=True,
                    help="folder of MIDI files (searched recursively)")
@@ -88,6 +90,39 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
                         "tonic of C (default: as the model was trained); only the default "
                         "is written to heldout.json")
     return p
+
+
+def build_compare_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="musicai-train compare",
+                                description="Several runs' validation curves in one figure.")
+    p.add_argument("runs", type=Path, nargs="+", help="musicai-train --out folders")
+    p.add_argument("--out", type=Path, required=True, help="the figure to write (.png)")
+    p.add_argument("--title", default="", help="a title above the figure")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
+    return p
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Checked before matplotlib loads: every run has a history and the figure is new."""
+    from musicai.training.history_plot import plot_runs
+
+    histories = {}
+    for run in args.runs:
+        if not (run / "history.csv").is_file():
+            raise UsageError(f"{run}: no history.csv there; pass musicai-train --out folders")
+        histories[run.name] = run / "history.csv"
+    if args.out.suffix.lower() != ".png":
+        raise UsageError(f"{args.out}: the figure is a PNG; name it NAME.png")
+    if args.out.exists() and not args.force:
+        raise UsageError(f"{args.out}: already exists; pass --force to replace it")
+    if not args.out.parent.is_dir():
+        raise UsageError(f"{args.out.parent}: no such folder; create it or choose another --out")
+    try:
+        plot_runs(histories, args.out, args.title)
+    except OSError as err:
+        raise UsageError(f"{args.out}: cannot write it ({err.strerror or err})") from err
+    print(f"musicai-train: wrote {args.out}")
+    return 0
 
 
 def require_train_extra() -> None:
@@ -187,11 +222,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    evaluating = bool(argv) and argv[0] == "evaluate"
-    parser = build_evaluate_parser() if evaluating else build_train_parser()
-    args = parser.parse_args(argv[1:] if evaluating else argv)
+    commands = {"evaluate": (build_evaluate_parser, run_evaluate),
+                "compare": (build_compare_parser, run_compare)}
+    command = argv[0] if argv and argv[0] in commands else None
+    build, run = commands[command] if command else (build_train_parser, run_train)
+    args = build().parse_args(argv[1:] if command else argv)
     try:
-        return run_evaluate(args) if evaluating else run_train(args)
+        return run(args)
     except UsageError as err:
         print(f"musicai-train: {err}", file=sys.stderr)
         return 2

@@ -1,8 +1,10 @@
-"""The seed's history figure: loss and accuracy, training vs validation, per epoch."""
+"""The seed's history figure (loss and accuracy, training vs validation, per epoch), and one
+that lays several runs' validation curves side by side."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from pathlib import Path
 
 from musicai.live.published import replacing
@@ -42,6 +44,37 @@ def plot_history(csv_path: Path, png_path: Path, title: str = "") -> None:
         for key, name in ((train_key, "train"), (val_key, "validation")):
             if key in history:
                 ax.plot(epochs, history[key], marker=".", label=name)
+        ax.set_title(label)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    try:
+        with replacing(png_path, ".png.tmp") as temp:
+            fig.savefig(temp, format="png", dpi=110)
+    finally:
+        plt.close(fig)
+
+
+def plot_runs(histories: Mapping[str, Path], png_path: Path, title: str = "") -> None:
+    """Validation loss and pitch accuracy of several runs on shared axes, each run named."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = (("validation loss (nats per event)", "val_loss"),
+              ("validation pitch accuracy", "val_pitch_acc"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.6))
+    for name, csv_path in histories.items():
+        history = read_history(csv_path)
+        epochs = [int(e) + 1 for e in history.get("epoch", [])]
+        for ax, (_, key) in zip(axes, panels, strict=True):
+            if key in history:
+                ax.plot(epochs, history[key], marker=".", label=name)
+    for ax, (label, _) in zip(axes, panels, strict=True):
         ax.set_title(label)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)

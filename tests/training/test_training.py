@@ -355,3 +355,19 @@ def test_a_model_trained_on_melodies_moved_to_c_is_scored_on_them_and_not_export
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert "--augment tonic" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "tonic.onnx").exists()
+
+
+def test_compare_draws_runs_side_by_side_and_keeps_what_is_there(trained, tmp_path) -> None:
+    root, _, _ = trained
+    figure = tmp_path / "runs.png"
+    proc = run_cli("compare", str(root / "stream"), str(root / "seed"), "--out", str(figure))
+    assert proc.returncode == 0, proc.stderr
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    mine = tmp_path / "mine.png"
+    mine.write_bytes(b"not ours")
+    proc = run_cli("compare", str(root / "stream"), "--out", str(mine))
+    assert_one_line_error(proc, 2, "already exists", "--force")
+    assert mine.read_bytes() == b"not ours"
+    proc = run_cli("compare", str(root / "stream"), str(tmp_path), "--out", str(tmp_path / "x.png"))
+    assert_one_line_error(proc, 2, "no history.csv")
+    assert not (tmp_path / "x.png").exists()
