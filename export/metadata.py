@@ -44,8 +44,9 @@ def build_metadata(checkpoint: Checkpoint, spec: GraphSpec) -> ModelMetadata:
 
 
 def training_record(summary: dict) -> dict | None:
-    """Time, hardware and outcome of the run, from the checkpoint's summary.json."""
-    keys = ("result", "wall_seconds", "hardware", "versions")
+    """Time, hardware and outcome of the run, from the checkpoint's summary.json
+    (``total_wall_seconds``: every resumed run together)."""
+    keys = ("result", "wall_seconds", "total_wall_seconds", "hardware", "versions")
     record = {k: summary[k] for k in keys if k in summary}
     return record or None
 

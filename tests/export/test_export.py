@@ -31,6 +31,7 @@ from musicai.live.inference.model_file import open_model
 
 SUMMARY = {"data": {"sets": ["bach"], "pieces": 3, "events": 1234, "folder": "data/x"},
            "result": {"train_seconds": 12.5, "epochs_run": 3}, "wall_seconds": 14.0,
+           "total_wall_seconds": 30.5,
            "hardware": {"cores": 2, "backend": "tensorflow"}}
 HELDOUT = {"targets": 321, "nll": 4.25}
 
@@ -151,6 +152,7 @@ def test_metadata_round_trip(exported: dict, arch: str) -> None:
     assert meta.data == SUMMARY["data"] and meta.heldout == HELDOUT
     assert meta.training["result"]["train_seconds"] == 12.5
     assert meta.training["hardware"]["cores"] == 2
+    assert meta.training["total_wall_seconds"] == 30.5  # a resumed run's whole time
     assert meta.source_commit != "" and meta.exported_at.endswith("+00:00")
     assert {"tensorflow", "tf2onnx", "onnx", "onnxruntime"} <= set(meta.tools)
     assert meta.window == (8 if arch == "seed" else None)
