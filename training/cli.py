@@ -110,7 +110,7 @@ def run_compare(args: argparse.Namespace) -> int:
     for run in args.runs:
         if not (run / "history.csv").is_file():
             raise UsageError(f"{run}: no history.csv there; pass musicai-train --out folders")
-        histories[run.name] = run / "history.csv"
+        histories[run.name if run.name not in histories else str(run)] = run / "history.csv"
     if args.out.suffix.lower() != ".png":
         raise UsageError(f"{args.out}: the figure is a PNG; name it NAME.png")
     if args.out.exists() and not args.force:
@@ -143,6 +143,9 @@ def require_train_extra() -> None:
 def run_train(args: argparse.Namespace) -> int:
     if args.resume:
         return run_resume(args)
+    if args.augment == "tonic" and args.transpositions is not None:
+        raise UsageError("--transpositions has no effect with --augment tonic (every melody is "
+                         "moved to C); drop one of them")
     config = make_config(
         args.arch, args.preset, epochs=args.epochs, batch_size=args.batch_size,
         learning_rate=args.learning_rate, window=args.window,

@@ -1,7 +1,7 @@
 """Every melody moved to a tonic of C: the scale-degree alternative to 12-key augmentation.
 
-A model trained this way never has to learn that a tune in D is the same tune in C: pitch 60
-always means the tonic's octave. The price is paid live, where the key would have to be known
+A model trained this way never has to learn that a tune in D is the same tune in C: pitch
+class C always means the tonic. The price is paid live, where the key would have to be known
 (or guessed) before the first note and every key change would move the whole frame of the
 model's carried state. ``--augment tonic`` trains such a model so the two ways can be measured
 side by side on the same held-out tunes (README, "Scale degrees or twelve keys").
