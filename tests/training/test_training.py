@@ -247,7 +247,7 @@ def test_bad_values_are_usage_errors(tmp_path: Path) -> None:
                    "--transpositions", "up")
     assert proc.returncode == 2 and "transposition" in proc.stderr
     proc = run_cli("--data", str(DATA), "--arch", "stream", "--out", str(tmp_path / "o"),
-                   "--augment", "tonic", "--transpositions", "-2..2")
+                   "--augment", "tonic", "--transpositions=-2..2")
     assert_one_line_error(proc, 2, "--transpositions", "--augment tonic")
     assert not (tmp_path / "o").exists()
 
