@@ -21,17 +21,23 @@ def check_folder(folder: Path) -> Path:
         config = TrainConfig.load(folder / training_checkpoint.CONFIG)
     except TrainingError as err:
         raise UsageError(str(err)) from err
+    _refuse_tonic(folder, config)
+    return folder
+
+
+def load_checkpoint(folder: Path) -> Checkpoint:
+    try:
+        loaded = training_checkpoint.load_checkpoint(folder)
+    except TrainingError as err:
+        raise UsageError(str(err)) from err
+    _refuse_tonic(folder, loaded.config)
+    return loaded
+
+
+def _refuse_tonic(folder: Path, config: TrainConfig) -> None:
+    """Live plays in written keys; a model that only knows melodies moved to C is not for it."""
     if config.augment == "tonic":
         raise UsageError(
             f"{folder}: trained with --augment tonic (every melody moved to C), which live "
             "cannot play (it does not move what it hears to C); export a model trained over "
             "12 keys (--augment random)")
-    return folder
-
-
-def load_checkpoint(folder: Path) -> Checkpoint:
-    check_folder(folder)
-    try:
-        return training_checkpoint.load_checkpoint(folder)
-    except TrainingError as err:
-        raise UsageError(str(err)) from err

@@ -21,7 +21,7 @@ import numpy as np
 from musicai.live.encoding import Vocabulary, harmony_features
 from musicai.live.encoding.context import melody_context
 from musicai.training.dataset import Melody
-from musicai.training.normalise import tonic_shifts
+from musicai.training.normalise import tonic_candidates, tonic_of
 
 
 class Frames:
@@ -57,12 +57,20 @@ class Frames:
 
     @cached_property
     def tonic_shift(self) -> np.ndarray:
-        """Per melody, the shift that puts its tonic on C (``--augment tonic``)."""
-        return tonic_shifts(self._notes, self.vocab)
+        """Per melody, the smallest shift that puts its tonic on C inside the range
+        (``--augment tonic``); 0 for a line with no key or none that fits."""
+        tonics = [tonic_of(notes, self.vocab) for notes in self._notes]
+        keyed = np.array([t is not None for t in tonics])
+        candidates = np.array([tonic_candidates(t or 0) for t in tonics], dtype=np.int64)
+        fits = self.allowed(candidates) & keyed[:, None]  # a line with no key stays as written
+        first = candidates[np.arange(len(tonics)), fits.argmax(axis=1)]
+        return np.where(fits.any(axis=1), first, 0)
 
-    def allowed(self, shifts: Sequence[int]) -> np.ndarray:
-        """(melodies, shifts) bool: which transpositions keep each melody inside the range."""
-        s = np.asarray(shifts)[None, :]
+    def allowed(self, shifts: Sequence[int] | np.ndarray) -> np.ndarray:
+        """(melodies, shifts) bool: which transpositions keep each melody inside the range
+        (``shifts``: the same for every melody, or one row per melody)."""
+        s = np.asarray(shifts)
+        s = s[None, :] if s.ndim == 1 else s
         top = self.vocab.n_pitches - 1
         return (self.lowest[:, None] + s >= 1) & (self.highest[:, None] + s <= top)
 

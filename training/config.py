@@ -86,6 +86,12 @@ class TrainConfig:
             rest["transpositions"] = tuple(rest["transpositions"])
         return cls(model=model, **rest)
 
+    @property
+    def held_out_augment(self) -> str:
+        """How validation and held-out batches are cut: the melodies moved to C for a model
+        trained on them (``tonic``), in their written keys (``random`` with shift 0) else."""
+        return "tonic" if self.augment == "tonic" else "random"
+
     @classmethod
     def load(cls, path: Path) -> TrainConfig:
         try:

@@ -70,13 +70,12 @@ def evaluate(checkpoint: Path, data: Path, *, cache_dir: Path | None = None,
     trained, so a model trained on melodies moved to C is scored on them too."""
     loaded = load_checkpoint(checkpoint)
     model, config = loaded.model, loaded.config
-    keys = keys or ("tonic" if config.augment == "tonic" else "written")
     vocab = config.model.vocabulary()
     corpus = load_folder(Path(data), vocab, min_notes=config.min_notes, cache_dir=cache_dir)
     _, valid = split_by_piece(corpus, config.validation_fraction)
     frames = Frames(valid, vocab)
-    common = {"shifts": (0,), "augment": "tonic" if keys == "tonic" else "random",
-              "shuffle": False, "seed": 0}
+    augment = {None: config.held_out_augment, "written": "random", "tonic": "tonic"}[keys]
+    common = {"shifts": (0,), "augment": augment, "shuffle": False, "seed": 0}
     if config.model.arch == "seed":
         batches = WindowBatches(frames, config.model.window, batch_size=batch_size, **common)
     else:

@@ -13,8 +13,6 @@ vocabulary's range; a melody that no such shift fits (none in the corpus) stays 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from musicai.live.encoding import EncodedMelody, Vocabulary
 from musicai.live.theory.estimate import estimate_from_histogram
@@ -33,20 +31,7 @@ def tonic_of(notes: EncodedMelody, vocab: Vocabulary) -> int | None:
     return None if estimate is None else estimate.key.tonic
 
 
-def tonic_shifts(melodies: Sequence[EncodedMelody], vocab: Vocabulary) -> np.ndarray:
-    """Per melody, the semitones that move its tonic to C inside the range (0 if none do)."""
-    top = vocab.n_pitches - 1
-    shifts = np.zeros(len(melodies), dtype=np.int64)
-    for i, notes in enumerate(melodies):
-        tonic = tonic_of(notes, vocab)
-        if tonic is None:
-            continue
-        pitch = notes.pitch.astype(np.int64)
-        sounding = pitch[pitch > 0]
-        low, high = int(sounding.min()), int(sounding.max())
-        nearest = (-tonic + 5) % 12 - 5  # -5..6
-        for shift in sorted((nearest, nearest - 12, nearest + 12), key=abs):
-            if low + shift >= 1 and high + shift <= top:
-                shifts[i] = shift
-                break
-    return shifts
+def tonic_candidates(tonic: int) -> tuple[int, int, int]:
+    """The shifts that put ``tonic`` on C, smallest first (-5..6, then an octave either way)."""
+    nearest = (-tonic + 5) % 12 - 5
+    return tuple(sorted((nearest, nearest - 12, nearest + 12), key=abs))

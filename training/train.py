@@ -92,7 +92,7 @@ def make_batches(config: TrainConfig, train: list[Melody], valid: list[Melody],
                          f"devices; use a multiple of {devices}")
     common = {"batch_size": config.batch_size, "seed": config.seed, "multiple": devices}
     train_frames, valid_frames = Frames(train, vocab), Frames(valid, vocab)
-    held_out = "tonic" if config.augment == "tonic" else "random"  # written keys unless normalised
+    held_out = config.held_out_augment
     if model.arch == "seed":
         fit = WindowBatches(train_frames, model.window, shifts=config.transpositions,
                             augment=config.augment, shuffle=True,
